@@ -1,0 +1,123 @@
+/**
+ * The rules every directory backend shares: address normalization, plus-addressing, catch-all,
+ * throttling of repeated failures, and failures that cost the same time whether the user exists.
+ */
+import { setTimeout as sleep } from "node:timers/promises";
+import { normalizeAddress, parseAddress, splitSubaddress } from "./address.ts";
+import { isUser, type DirectoryBackend } from "./backend.ts";
+import { verifyAgainstDummy } from "./passwords.ts";
+import { FailureThrottle, type ThrottleOptions } from "./throttle.ts";
+import {
+  DirectoryUnavailableError,
+  type AuthContext,
+  type AuthResult,
+  type Directory,
+  type Group,
+  type Resolution,
+  type User,
+} from "./types.ts";
+
+export interface DirectoryOptions {
+  /** The domains we receive mail for (from the stack config). */
+  readonly domains: readonly string[];
+  readonly throttle?: ThrottleOptions;
+  /**
+   * Every failed login takes at least this long (milliseconds), so that neither the existence of
+   * the user nor the backend's speed shows in the reply time. Default 300.
+   */
+  readonly failureFloorMs?: number;
+}
+
+/** Logins and passwords longer than this are refused without asking the backend. */
+const MAX_CREDENTIAL_LENGTH = 1024;
+
+export function createDirectory(backend: DirectoryBackend, options: DirectoryOptions): Directory {
+  const domains = Object.freeze(options.domains.map((d) => d.toLowerCase().replace(/\.$/, "")));
+  const localDomains = new Set(domains);
+  const throttle = new FailureThrottle(options.throttle);
+  const failureFloorMs = options.failureFloorMs ?? 300;
+
+  async function authenticate(
+    login: string,
+    password: string,
+    context: AuthContext,
+  ): Promise<AuthResult> {
+    const started = performance.now();
+    const key = normalizeAddress(login) ?? login.toLowerCase();
+    const fail = async (reason: "invalid" | "throttled" | "unavailable"): Promise<AuthResult> => {
+      if (reason === "invalid") throttle.recordFailure(key, context.remoteAddress);
+      const left = failureFloorMs - (performance.now() - started);
+      if (left > 0) await sleep(left);
+      return { ok: false, reason };
+    };
+
+    if (throttle.isThrottled(key, context.remoteAddress)) return fail("throttled");
+    if (
+      password.length === 0 ||
+      password.length > MAX_CREDENTIAL_LENGTH ||
+      login.length > MAX_CREDENTIAL_LENGTH ||
+      normalizeAddress(login) === undefined
+    ) {
+      await verifyAgainstDummy(password.slice(0, MAX_CREDENTIAL_LENGTH));
+      return fail("invalid");
+    }
+    try {
+      const check = await backend.checkPassword(key, password);
+      if (check.kind === "ok") {
+        throttle.recordSuccess(key);
+        return { ok: true, user: check.user };
+      }
+      if (check.kind === "no-such-user") await verifyAgainstDummy(password);
+      return fail("invalid");
+    } catch (error) {
+      if (error instanceof DirectoryUnavailableError) return fail("unavailable");
+      throw error;
+    }
+  }
+
+  async function resolve(address: string): Promise<Resolution> {
+    const parsed = parseAddress(address);
+    if (!parsed) return { kind: "unknown", localDomain: false };
+    if (!localDomains.has(parsed.domain)) return { kind: "unknown", localDomain: false };
+
+    const full = `${parsed.local}@${parsed.domain}`;
+    const exact = await backend.lookup(full);
+    if (exact) return toResolution(exact, full, undefined);
+
+    const sub = splitSubaddress(parsed);
+    if (sub) {
+      const base = await backend.lookup(sub.base);
+      if (base) return toResolution(base, sub.base, sub.detail);
+    }
+
+    const catchAll = await backend.catchAll(parsed.domain);
+    if (catchAll && !isUser(catchAll)) return { kind: "group", group: catchAll };
+    if (catchAll) return { kind: "user", user: catchAll, via: "catch-all" };
+    return { kind: "unknown", localDomain: true };
+  }
+
+  function toResolution(
+    entry: User | Group,
+    matched: string,
+    detail: string | undefined,
+  ): Resolution {
+    if (!isUser(entry)) return { kind: "group", group: entry, detail };
+    const via = entry.address === matched ? "primary" : "alias";
+    return { kind: "user", user: entry, detail, via };
+  }
+
+  async function findUser(address: string): Promise<User | undefined> {
+    const normalized = normalizeAddress(address);
+    if (!normalized) return undefined;
+    const entry = await backend.lookup(normalized);
+    return entry && isUser(entry) ? entry : undefined;
+  }
+
+  return Object.freeze({
+    authenticate,
+    resolve,
+    findUser,
+    domains: () => Promise.resolve(domains),
+    close: () => backend.close(),
+  });
+}
