@@ -15,6 +15,7 @@ export const addressSchema = z
   .string()
   .refine((s) => normalizeAddress(s) === s.trim().toLowerCase() && !s.includes(" "), {
     message: "expected an email address like user@example.com",
+    abort: true,
   })
   .transform((s) => normalizeAddress(s) ?? s);
 
@@ -53,35 +54,43 @@ export const fileDirectorySchema = z
       .default([]),
     catchAll: z.array(z.strictObject({ domain: domainSchema, to: addressSchema })).default([]),
   })
-  .superRefine((data, ctx) => {
-    const seen = new Map<string, string>();
-    const claim = (address: string, path: (string | number)[]) => {
-      const first = seen.get(address);
-      if (first) ctx.addIssue({ code: "custom", path, message: `${address} is already ${first}` });
-      else seen.set(address, `used at ${path.join(".")}`);
-    };
-    data.users.forEach((u, i) => claim(u.address, ["users", i, "address"]));
-    data.groups.forEach((g, i) => claim(g.address, ["groups", i, "address"]));
-    data.aliases.forEach((a, i) => claim(a.address, ["aliases", i, "address"]));
-    const targets = new Set([...data.users, ...data.groups].map((e) => e.address));
-    data.aliases.forEach((a, i) => {
-      if (!targets.has(a.to)) {
-        ctx.addIssue({
-          code: "custom",
-          path: ["aliases", i, "to"],
-          message: `${a.to} is not a user or group in this directory`,
-        });
-      }
-    });
-    data.catchAll.forEach((c, i) => {
-      if (!targets.has(c.to)) {
-        ctx.addIssue({
-          code: "custom",
-          path: ["catchAll", i, "to"],
-          message: `${c.to} is not a user or group in this directory`,
-        });
-      }
-    });
-  });
+  .superRefine((data, ctx) =>
+    checkDirectoryEntries(
+      { ...data, catchAll: data.catchAll.map((c, i) => ({ ...c, path: ["catchAll", i, "to"] })) },
+      (path, message) => ctx.addIssue({ code: "custom", path, message }),
+    ),
+  );
+
+type Path = (string | number)[];
+
+/**
+ * The checks across entries, shared with the stack config schema: every address is used once,
+ * and aliases and catch-alls point at a user or group that exists.
+ */
+export function checkDirectoryEntries(
+  entries: {
+    readonly users: readonly { readonly address: string }[];
+    readonly aliases: readonly { readonly address: string; readonly to: string }[];
+    readonly groups: readonly { readonly address: string }[];
+    readonly catchAll: readonly { readonly to: string; readonly path: Path }[];
+  },
+  issue: (path: Path, message: string) => void,
+): void {
+  const seen = new Map<string, string>();
+  const claim = (address: string, path: Path) => {
+    const first = seen.get(address);
+    if (first) issue(path, `${address} is already used at ${first}`);
+    else seen.set(address, path.join("."));
+  };
+  entries.users.forEach((u, i) => claim(u.address, ["users", i, "address"]));
+  entries.groups.forEach((g, i) => claim(g.address, ["groups", i, "address"]));
+  entries.aliases.forEach((a, i) => claim(a.address, ["aliases", i, "address"]));
+  const targets = new Set([...entries.users, ...entries.groups].map((e) => e.address));
+  const pointsAtTarget = (to: string, path: Path) => {
+    if (!targets.has(to)) issue(path, `${to} is not a user or group in this directory`);
+  };
+  entries.aliases.forEach((a, i) => pointsAtTarget(a.to, ["aliases", i, "to"]));
+  entries.catchAll.forEach((c) => pointsAtTarget(c.to, c.path));
+}
 
 export type FileDirectoryData = z.output<typeof fileDirectorySchema>;

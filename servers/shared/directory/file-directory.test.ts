@@ -45,8 +45,10 @@ before(async () => {
 });
 after(() => rm(dir, { recursive: true, force: true }));
 
-directorySuite("file", (options) =>
-  openFileDirectory({ ...options, path, domains: [...fixtureDomains], watch: false }),
+directorySuite(
+  "file",
+  (options) => openFileDirectory({ ...options, path, domains: [...fixtureDomains], watch: false }),
+  { quota: true },
 );
 
 describe("file directory: the file itself", () => {
