@@ -55,11 +55,16 @@ function describeIssue(issue: z.core.$ZodIssue, input: unknown): string {
     return `unknown key${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => `"${k}"`).join(", ")} (check the spelling)`;
   }
   const got = valueAt(input, issue.path);
-  if (got.found && issue.code !== "custom") {
+  const last = issue.path.at(-1);
+  if (typeof last === "string" && SECRET_KEY.test(last)) return issue.message;
+  if (got.found && (typeof got.value !== "string" || !issue.message.includes(got.value))) {
     return `${issue.message}, got ${preview(got.value)}`;
   }
   return issue.message;
 }
+
+/** Values of keys like these are never repeated in an error: they may be secrets. */
+const SECRET_KEY = /password|secret|token|private|key$/i;
 
 function valueAt(
   input: unknown,
@@ -75,7 +80,8 @@ function valueAt(
 
 function preview(value: unknown): string {
   if (value === undefined) return "nothing";
-  const text = JSON.stringify(value) ?? String(value);
+  // JSON.stringify returns undefined only for functions and symbols, which YAML cannot produce.
+  const text = JSON.stringify(value) ?? typeof value;
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 

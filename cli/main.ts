@@ -1,0 +1,84 @@
+/**
+ * The `mailstack` command. `npm start` is `mailstack start`.
+ *
+ *   mailstack start [--config FILE]          run the whole system locally
+ *   mailstack status [--config FILE | --data-dir DIR] [--json]
+ *   mailstack hash-password [--bcrypt] [--ldap]   read a password, print its hash
+ */
+import { parseArgs } from "node:util";
+import { ConfigError } from "../servers/shared/config.ts";
+import { hashPasswordCommand } from "./hash-password.ts";
+import { startCommand } from "./start-command.ts";
+import { statusCommand } from "./status-command.ts";
+
+export const USAGE = `Usage: mailstack <command> [options]
+
+Commands:
+  start [--config FILE]                   start every server locally (default: the embedded demo)
+  status [--config FILE | --data-dir DIR] [--json]
+                                          show the running servers, addresses, ports and health
+  hash-password [--bcrypt] [--ldap]       read a password on stdin and print its hash
+                                          (argon2id by default; --ldap adds the {ARGON2}/{CRYPT} prefix)
+  help                                    show this text`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command = "help", ...rest] = argv;
+  const { values } = parseArgs({
+    args: rest,
+    options: {
+      config: { type: "string" },
+      "data-dir": { type: "string" },
+      json: { type: "boolean", default: false },
+      bcrypt: { type: "boolean", default: false },
+      ldap: { type: "boolean", default: false },
+    },
+    strict: true,
+  });
+  switch (command) {
+    case "start":
+      return startCommand({ configPath: values.config });
+    case "status":
+      return statusCommand({
+        configPath: values.config,
+        dataDir: values["data-dir"],
+        json: values.json,
+      });
+    case "hash-password":
+      return hashPasswordCommand({
+        algorithm: values.bcrypt ? "bcrypt" : "argon2id",
+        ldap: values.ldap,
+      });
+    case "help":
+    case "--help":
+    case "-h":
+      process.stdout.write(`${USAGE}\n`);
+      return 0;
+    default:
+      process.stderr.write(`mailstack: unknown command "${command}"\n\n${USAGE}\n`);
+      return 64; // EX_USAGE
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`mailstack: bad config\n${error.message}\n`);
+      process.exitCode = 78; // EX_CONFIG
+    } else if (
+      error instanceof TypeError &&
+      "code" in error &&
+      String(error.code).startsWith("ERR_PARSE_ARGS")
+    ) {
+      process.stderr.write(`mailstack: ${error.message}\n\n${USAGE}\n`);
+      process.exitCode = 64;
+    } else {
+      process.stderr.write(
+        `mailstack: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+      );
+      process.exitCode = 1;
+    }
+  },
+);
