@@ -11,7 +11,7 @@
  * Anything else (plain text, {SSHA}, MD5-crypt) is refused: it is not safe to keep.
  */
 import { hash as argon2Hash, verify as argon2Verify } from "@node-rs/argon2";
-import { hash as bcryptHash, verify as bcryptVerify } from "@node-rs/bcrypt";
+import bcrypt from "bcryptjs";
 
 export type HashAlgorithm = "argon2id" | "bcrypt";
 
@@ -30,7 +30,7 @@ export async function hashPassword(
     if (Buffer.byteLength(password) > 72) {
       throw new RangeError("bcrypt uses only the first 72 bytes of a password; use argon2id");
     }
-    return bcryptHash(password, { cost: BCRYPT_COST, version: "2b" });
+    return bcrypt.hash(password, BCRYPT_COST);
   }
   return argon2Hash(password);
 }
@@ -63,7 +63,7 @@ export async function verifyPassword(stored: string, password: string): Promise<
       case "argon2id":
         return await argon2Verify(bare, password);
       case "bcrypt":
-        return await bcryptVerify(password, bare);
+        return await bcrypt.compare(password, bare);
       case undefined:
         return false;
     }
