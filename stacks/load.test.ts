@@ -129,3 +129,16 @@ describe("stack config", () => {
     assert.doesNotMatch(message, /42/);
   });
 });
+
+describe("stack config with Pulumi secrets", () => {
+  const yaml = `${base}  mailstack:users:\n    - address: ann@example.com\n      name: Ann\n      password:\n        secure: v1:abcdef==\n`;
+
+  it("refuses them for a local run, naming the key", () => {
+    assert.match(errorOf(yaml), /mailstack:users\[0\]\.password: is a Pulumi secret/);
+  });
+
+  it("stands in a placeholder for the plan", () => {
+    const config = parseStackYaml(yaml, SOURCE, "placeholder");
+    assert.equal(config.users[0]?.password, "[secret]");
+  });
+});

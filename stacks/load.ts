@@ -10,8 +10,21 @@ import { stackConfigSchema, type StackConfig } from "./schema.ts";
 
 export const NAMESPACE = "mailstack";
 
+/**
+ * What to do with Pulumi secrets (`key: { secure: v1:... }`), which only the Pulumi engine can
+ * decrypt: `placeholder` stands in a marker (for `mailstack plan`, whose output holds no secret),
+ * `refuse` fails with the key's path (the local runner needs the real value).
+ */
+export type SecretHandling = "placeholder" | "refuse";
+
+export const SECRET_PLACEHOLDER = "[secret]";
+
 /** Parses already-read stack YAML text; `source` names the file in errors. */
-export function parseStackYaml(text: string, source: string): StackConfig {
+export function parseStackYaml(
+  text: string,
+  source: string,
+  secrets: SecretHandling = "refuse",
+): StackConfig {
   let document: unknown;
   try {
     document = parseYaml(text);
@@ -26,9 +39,18 @@ export function parseStackYaml(text: string, source: string): StackConfig {
     throw new ConfigError(source, ["config: expected a map of `namespace:key` entries"]);
   }
   const ours: Record<string, unknown> = {};
+  const problems: string[] = [];
   for (const [key, value] of Object.entries(config)) {
-    if (key.startsWith(`${NAMESPACE}:`)) ours[key.slice(NAMESPACE.length + 1)] = value;
+    if (!key.startsWith(`${NAMESPACE}:`)) continue;
+    ours[key.slice(NAMESPACE.length + 1)] = replaceSecrets(value, key, (path) => {
+      if (secrets === "placeholder") return SECRET_PLACEHOLDER;
+      problems.push(
+        `${path}: is a Pulumi secret, which only pulumi can decrypt; for a local run give the value in a separate file (for users: passwordHash)`,
+      );
+      return undefined;
+    });
   }
+  if (problems.length > 0) throw new ConfigError(source, problems);
   return parseStackConfig(ours, source);
 }
 
@@ -37,7 +59,10 @@ export function parseStackConfig(input: unknown, source: string): StackConfig {
   return parseConfig(stackConfigSchema, input, { source, keyPrefix: `${NAMESPACE}:` });
 }
 
-export async function loadStackFile(path: string): Promise<StackConfig> {
+export async function loadStackFile(
+  path: string,
+  secrets: SecretHandling = "refuse",
+): Promise<StackConfig> {
   let text: string;
   try {
     text = await readFile(path, "utf8");
@@ -46,5 +71,23 @@ export async function loadStackFile(path: string): Promise<StackConfig> {
       `cannot read the file: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
     ]);
   }
-  return parseStackYaml(text, path);
+  return parseStackYaml(text, path, secrets);
+}
+
+function replaceSecrets(
+  value: unknown,
+  path: string,
+  onSecret: (path: string) => unknown,
+): unknown {
+  if (value === null || typeof value !== "object") return value;
+  if (Array.isArray(value)) {
+    return value.map((item, i) => replaceSecrets(item, `${path}[${i}]`, onSecret));
+  }
+  const entries = Object.entries(value);
+  if (entries.length === 1 && entries[0]?.[0] === "secure" && typeof entries[0][1] === "string") {
+    return onSecret(path);
+  }
+  return Object.fromEntries(
+    entries.map(([k, v]) => [k, replaceSecrets(v, `${path}.${k}`, onSecret)]),
+  );
 }

@@ -9,7 +9,9 @@
 import { z } from "zod";
 import {
   addressSchema,
+  aliasEntrySchema,
   checkDirectoryEntries,
+  groupEntrySchema,
   passwordHashSchema,
 } from "../servers/shared/directory/file-data.ts";
 import { dockerSchema } from "./schema/deploy.ts";
@@ -45,6 +47,11 @@ const userSchema = z.strictObject({
    * it then makes a password on first start, prints it once and keeps only its hash.
    */
   passwordHash: passwordHashSchema.optional(),
+  /**
+   * Or the password itself as a Pulumi secret (`pulumi config set --secret --path
+   * 'mailstack:users[0].password'`); the stack hashes it before it reaches the directory.
+   */
+  password: z.string().min(8, { message: "expected at least 8 characters" }).optional(),
   quota: sizeSchema.optional(),
 });
 
@@ -118,16 +125,8 @@ export const stackConfigSchema = z
       })
       .prefault({}),
     users: z.array(userSchema).default([]),
-    aliases: z.array(z.strictObject({ address: addressSchema, to: addressSchema })).default([]),
-    groups: z
-      .array(
-        z.strictObject({
-          address: addressSchema,
-          name: z.string().min(1).max(256).optional(),
-          members: z.array(addressSchema).min(1),
-        }),
-      )
-      .default([]),
+    aliases: z.array(aliasEntrySchema).default([]),
+    groups: z.array(groupEntrySchema).default([]),
     directory: directorySchema.default({ backend: "file" }),
     local: localSchema.prefault({}),
     docker: dockerSchema.prefault({}),
@@ -154,7 +153,15 @@ export const stackConfigSchema = z
         );
       }
     };
-    config.users.forEach((u, i) => atOurDomain(u.address, ["users", i, "address"]));
+    config.users.forEach((u, i) => {
+      atOurDomain(u.address, ["users", i, "address"]);
+      if (u.password !== undefined && u.passwordHash !== undefined) {
+        issue(
+          ["users", i, "password"],
+          "give either password (a secret) or passwordHash, not both",
+        );
+      }
+    });
     config.aliases.forEach((a, i) => atOurDomain(a.address, ["aliases", i, "address"]));
     config.groups.forEach((g, i) => atOurDomain(g.address, ["groups", i, "address"]));
 

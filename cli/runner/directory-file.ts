@@ -43,6 +43,7 @@ export async function writeDirectoryFile(
 
   for (const user of config.users) {
     let hash = user.passwordHash;
+    if (hash === undefined && user.password !== undefined) hash = await hashPassword(user.password);
     if (hash === undefined) {
       hash = kept[user.address];
       let password: string | undefined;

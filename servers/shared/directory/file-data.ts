@@ -30,6 +30,14 @@ export const passwordHashSchema = z
   .string()
   .refine((s) => hashAlgorithm(s) !== undefined, { message: `expected ${HASH_FORMAT_HINT}` });
 
+export const aliasEntrySchema = z.strictObject({ address: addressSchema, to: addressSchema });
+
+export const groupEntrySchema = z.strictObject({
+  address: addressSchema,
+  name: z.string().min(1).max(256).optional(),
+  members: z.array(addressSchema).min(1),
+});
+
 export const fileDirectorySchema = z
   .strictObject({
     users: z
@@ -42,16 +50,8 @@ export const fileDirectorySchema = z
         }),
       )
       .default([]),
-    aliases: z.array(z.strictObject({ address: addressSchema, to: addressSchema })).default([]),
-    groups: z
-      .array(
-        z.strictObject({
-          address: addressSchema,
-          name: z.string().min(1).max(256).optional(),
-          members: z.array(addressSchema).min(1),
-        }),
-      )
-      .default([]),
+    aliases: z.array(aliasEntrySchema).default([]),
+    groups: z.array(groupEntrySchema).default([]),
     catchAll: z.array(z.strictObject({ domain: domainSchema, to: addressSchema })).default([]),
   })
   .superRefine((data, ctx) =>
