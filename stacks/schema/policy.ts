@@ -2,9 +2,17 @@
 import { z } from "zod";
 import { durationSecondsSchema, hostnameSchema, reportUriSchema } from "./primitives.ts";
 
+/** SPF include targets are often service names with underscores (`_spf.example.net`). */
+const spfDomainSchema = z
+  .string()
+  .regex(/^(?=.{1,253}$)([a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}$/i, {
+    message: "expected a domain name like _spf.example.net",
+  })
+  .transform((s) => s.toLowerCase());
+
 export const spfSchema = z.strictObject({
   /** Extra `include:` domains (a mail service that also sends for you). */
-  include: z.array(hostnameSchema).default([]),
+  include: z.array(spfDomainSchema).default([]),
   /** Extra `ip4:`/`ip6:` networks allowed to send. */
   ip4: z.array(z.union([z.ipv4(), z.cidrv4()])).default([]),
   ip6: z.array(z.union([z.ipv6(), z.cidrv6()])).default([]),
