@@ -3,11 +3,14 @@
  *
  *   mailstack start [--config FILE]          run the whole system locally
  *   mailstack status [--config FILE | --data-dir DIR] [--json]
+ *   mailstack plan --stack ENV [--json] [--zone-dir DIR]
  *   mailstack hash-password [--bcrypt] [--ldap]   read a password, print its hash
  */
 import { parseArgs } from "node:util";
 import { ConfigError } from "../servers/shared/config.ts";
+import { dkimCommand } from "./dkim/dkim-command.ts";
 import { hashPasswordCommand } from "./hash-password.ts";
+import { planCommand } from "./plan/plan-command.ts";
 import { startCommand } from "./start-command.ts";
 import { statusCommand } from "./status-command.ts";
 
@@ -17,12 +20,16 @@ Commands:
   start [--config FILE]                   start every server locally (default: the embedded demo)
   status [--config FILE | --data-dir DIR] [--json]
                                           show the running servers, addresses, ports and health
+  plan --stack ENV [--json] [--zone-dir DIR]
+                                          what stacks/Pulumi.ENV.yaml declares, offline: DNS
+                                          records as zone files, DKIM selectors and their states
   hash-password [--bcrypt] [--ldap]       read a password on stdin and print its hash
                                           (argon2id by default; --ldap adds the {ARGON2}/{CRYPT} prefix)
   help                                    show this text`;
 
 async function main(argv: string[]): Promise<number> {
   const [command = "help", ...rest] = argv;
+  if (command === "dkim") return dkimCommand(rest); // parses its own options (cli/dkim)
   const { values } = parseArgs({
     args: rest,
     options: {
@@ -31,6 +38,8 @@ async function main(argv: string[]): Promise<number> {
       json: { type: "boolean", default: false },
       bcrypt: { type: "boolean", default: false },
       ldap: { type: "boolean", default: false },
+      stack: { type: "string" },
+      "zone-dir": { type: "string" },
     },
     strict: true,
   });
@@ -43,6 +52,8 @@ async function main(argv: string[]): Promise<number> {
         dataDir: values["data-dir"],
         json: values.json,
       });
+    case "plan":
+      return planCommand({ stack: values.stack, json: values.json, zoneDir: values["zone-dir"] });
     case "hash-password":
       return hashPasswordCommand({
         algorithm: values.bcrypt ? "bcrypt" : "argon2id",
