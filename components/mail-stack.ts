@@ -1,0 +1,93 @@
+/**
+ * The whole stack as one component: DKIM keys, the TLS certificate and the DNS records of every
+ * mail domain, wired so the public halves of the keys flow into DNS in the same `pulumi up`.
+ * Part 2 adds the directory and the server containers here.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import type { StackConfig } from "../stacks/schema.ts";
+import { DkimKeys } from "./dkim/dkim-keys.ts";
+import { DnsRecords } from "./dns/dns-records.ts";
+import { mtaStsPolicy } from "./dns/records.ts";
+import type { DnsRecord } from "./dns/types.ts";
+import { Certificate } from "./tls/certificate.ts";
+
+export const MAIL_STACK_TYPE = "mailstack:index:MailStack";
+
+export interface MailStackArgs {
+  /** The parsed stack config (stacks/schema.ts). */
+  readonly config: StackConfig;
+  /** Where relative paths of `tls.mode: files` start. Default the working directory. */
+  readonly baseDir?: string;
+}
+
+/** One DKIM selector as the stack reports it: what is published and what signs. */
+export interface DkimSelectorSummary {
+  readonly domain: string;
+  readonly selector: string;
+  readonly algorithm: string;
+  readonly state: string;
+  readonly signing: boolean;
+}
+
+export class MailStack extends pulumi.ComponentResource {
+  readonly dkim: DkimKeys;
+  readonly tls: Certificate;
+  readonly dns: DnsRecords;
+  /** Every DNS record, with the real DKIM keys. */
+  readonly dnsRecords: pulumi.Output<DnsRecord[]>;
+  readonly dkimSelectors: readonly DkimSelectorSummary[];
+  /** The MTA-STS policy file of each domain, served at https://mta-sts.<domain>/.well-known/mta-sts.txt. */
+  readonly mtaStsPolicies: Readonly<Record<string, string>>;
+
+  constructor(name: string, args: MailStackArgs, opts?: pulumi.ComponentResourceOptions) {
+    super(MAIL_STACK_TYPE, name, {}, opts);
+    const { config } = args;
+    const parent = { parent: this };
+
+    this.dkim = new DkimKeys(`${name}-dkim`, { domains: config.domains }, parent);
+    this.tls = new Certificate(
+      `${name}-tls`,
+      {
+        tls: config.tls,
+        hostname: config.hostname,
+        domains: config.domains.map((d) => d.name),
+        ...(args.baseDir === undefined ? {} : { baseDir: args.baseDir }),
+      },
+      parent,
+    );
+    this.dns = new DnsRecords(
+      `${name}-dns`,
+      {
+        config,
+        dkimKeys: this.dkim.publicKeys.map((k) => ({
+          domain: k.domain,
+          selector: k.selector,
+          algorithm: k.algorithm,
+          publicKey: k.publicKey,
+        })),
+      },
+      parent,
+    );
+
+    this.dnsRecords = this.dns.records;
+    this.dkimSelectors = config.domains.flatMap((d) =>
+      d.dkim.map((s) => ({
+        domain: d.name,
+        selector: s.selector,
+        algorithm: s.algorithm,
+        state: s.state,
+        signing: s.state === "active",
+      })),
+    );
+    this.mtaStsPolicies = Object.fromEntries(
+      config.domains.map((d) => [d.name, mtaStsPolicy(config, d.name)]),
+    );
+
+    this.registerOutputs({
+      dnsRecords: this.dnsRecords,
+      dkimSelectors: this.dkimSelectors,
+      mtaStsPolicies: this.mtaStsPolicies,
+      caCertificatePem: this.tls.caCertificatePem,
+    });
+  }
+}
