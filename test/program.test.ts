@@ -150,3 +150,23 @@ for (const stack of STACKS) {
     });
   });
 }
+
+describe("a bad stack file", () => {
+  it("fails before any resource is declared, naming the file, the key and what was expected", async () => {
+    const registrations = await installProgramMocks("broken");
+    pulumi.runtime.setAllConfig({
+      ...engineConfig("dev"),
+      "mailstack:hostname": "not a host name",
+      "mailstack:dns": JSON.stringify({ provider: "route53" }),
+    });
+    await assert.rejects(import("../index.ts?stack=broken"), (error: Error) => {
+      assert.match(
+        error.message,
+        /^stacks\/Pulumi\.broken\.yaml: mailstack:hostname: expected a host name/m,
+      );
+      assert.match(error.message, /^stacks\/Pulumi\.broken\.yaml: mailstack:dns\.provider: /m);
+      return true;
+    });
+    assert.deepEqual(registrations, []);
+  });
+});
