@@ -159,7 +159,9 @@ describe("a bad stack file", () => {
       "mailstack:hostname": "not a host name",
       "mailstack:dns": JSON.stringify({ provider: "route53" }),
     });
-    await assert.rejects(import("../index.ts?stack=broken"), (error: Error) => {
+    // A query makes a fresh module instance (the other stacks' runs are cached).
+    const brokenProgram: string = "../index.ts?stack=broken";
+    await assert.rejects(import(brokenProgram), (error: Error) => {
       assert.match(
         error.message,
         /^stacks\/Pulumi\.broken\.yaml: mailstack:hostname: expected a host name/m,
