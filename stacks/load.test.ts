@@ -142,3 +142,17 @@ describe("stack config with Pulumi secrets", () => {
     assert.equal(config.users[0]?.password, "[secret]");
   });
 });
+
+describe("stack config: SPF includes", () => {
+  it("accepts service names with underscores, refuses what is not a domain", () => {
+    const yaml = (include: string) =>
+      `config:\n  mailstack:hostname: mx.example.com\n  mailstack:domains:\n    - name: example.com\n      spf: { include: ["${include}"] }\n`;
+    assert.deepEqual(parseStackYaml(yaml("_spf.Example.net"), SOURCE).domains[0]?.spf.include, [
+      "_spf.example.net",
+    ]);
+    assert.match(
+      errorOf(yaml("not a domain")),
+      /mailstack:domains\[0\]\.spf\.include\[0\]: expected a domain name/,
+    );
+  });
+});

@@ -5,9 +5,12 @@ import { durationSecondsSchema, hostnameSchema, reportUriSchema } from "./primit
 /** SPF include targets are often service names with underscores (`_spf.example.net`). */
 const spfDomainSchema = z
   .string()
-  .regex(/^(?=.{1,253}$)([a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}$/i, {
-    message: "expected a domain name like _spf.example.net",
-  })
+  .regex(
+    /^(?=.{1,253}$)([a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9])?\.)+[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/i,
+    {
+      message: "expected a domain name like _spf.example.net",
+    },
+  )
   .transform((s) => s.toLowerCase());
 
 export const spfSchema = z.strictObject({
