@@ -12,13 +12,14 @@ import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { createSocket } from "node:dgram";
 import { Resolver } from "node:dns/promises";
 import { once } from "node:events";
-import { existsSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createServer, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { promisify } from "node:util";
+import { trackChild, trackDirectory, untrackChild, untrackDirectory } from "./child-processes.ts";
 
 const NAMED = "/usr/sbin/named";
 const NAMED_CHECKZONE = "/usr/bin/named-checkzone";
@@ -42,29 +43,6 @@ export interface Named {
   resolver(): Resolver;
   /** Stops named (SIGTERM, then SIGKILL) and removes its directory. */
   cleanup(): Promise<void>;
-}
-
-const running = new Set<ChildProcess>();
-const directories = new Set<string>();
-let exitHooked = false;
-
-function cleanUpOnExit(): void {
-  if (exitHooked) return;
-  exitHooked = true;
-  const cleanUp = (): void => {
-    for (const child of running) child.kill("SIGKILL");
-    for (const dir of directories) rmSync(dir, { recursive: true, force: true });
-  };
-  process.on("exit", cleanUp);
-  // A signal ends the process without 'exit': clean up, then let the signal do its work.
-  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
-    const onSignal = (): void => {
-      cleanUp();
-      process.removeListener(signal, onSignal);
-      if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
-    };
-    process.on(signal, onSignal);
-  }
 }
 
 async function run(file: string, args: readonly string[]): Promise<void> {
@@ -157,12 +135,11 @@ export async function checkZoneFile(zone: string, text: string): Promise<void> {
 export async function startNamed(zones: readonly ZoneToServe[]): Promise<Named> {
   const first = zones[0];
   if (first === undefined) throw new Error("startNamed needs at least one zone");
-  cleanUpOnExit();
   const dir = await makeDirectory();
-  directories.add(dir);
+  trackDirectory(dir);
   const remove = async (): Promise<void> => {
     await rm(dir, { recursive: true, force: true });
-    directories.delete(dir);
+    untrackDirectory(dir);
   };
   let child: ChildProcess | undefined;
   const stop = async (): Promise<void> => {
@@ -229,17 +206,17 @@ async function launch(conf: string, port: number, probeZone: string): Promise<Ch
   let exited = false;
   proc.once("exit", () => {
     exited = true;
-    running.delete(proc);
+    untrackChild(proc);
   });
   proc.once("error", (error) => {
     exited = true;
     output += `\n${error.message}`;
-    running.delete(proc);
+    untrackChild(proc);
   });
   // named must not keep the test process alive; the exit hook kills it if cleanup is forgotten.
   proc.unref();
   for (const stream of [proc.stdout, proc.stderr]) (stream as Socket | null)?.unref();
-  running.add(proc);
+  trackChild(proc);
 
   const probe = new Resolver({ timeout: 300, tries: 1 });
   probe.setServers([`127.0.0.1:${port}`]);

@@ -10,7 +10,6 @@
 import { spawn, execFile, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { once } from "node:events";
-import { rmSync } from "node:fs";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createServer, type Socket } from "node:net";
 import { tmpdir } from "node:os";
@@ -21,6 +20,7 @@ import { Client } from "ldapts";
 import { hashPassword, toLdapUserPassword } from "../../servers/shared/directory/passwords.ts";
 import { fixtureHashes } from "../fixtures/directory.ts";
 import { fixtureEntries, toLdif } from "./ldif.ts";
+import { trackChild, trackDirectory, untrackChild, untrackDirectory } from "./child-processes.ts";
 
 const SLAPD = "/usr/sbin/slapd";
 const SLAPADD = "/usr/sbin/slapadd";
@@ -56,30 +56,6 @@ export interface Slapd {
   resume(): void;
   /** Stops slapd and removes its directory. */
   cleanup(): Promise<void>;
-}
-
-/** Every slapd started by this process and its directory, killed and removed on exit. */
-const running = new Set<ChildProcess>();
-const directories = new Set<string>();
-let exitHooked = false;
-
-function cleanUpOnExit(): void {
-  if (exitHooked) return;
-  exitHooked = true;
-  const cleanUp = (): void => {
-    for (const child of running) child.kill("SIGKILL");
-    for (const dir of directories) rmSync(dir, { recursive: true, force: true });
-  };
-  process.on("exit", cleanUp);
-  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
-    const onSignal = (): void => {
-      cleanUp();
-      process.removeListener(signal, onSignal);
-      // Let the signal do what it would have done had we not been listening.
-      if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
-    };
-    process.on(signal, onSignal);
-  }
 }
 
 function freePort(): Promise<number> {
@@ -176,12 +152,11 @@ async function prepare(dir: string, baseDN: string): Promise<Prepared> {
 /** Starts a seeded slapd. Call `cleanup()` in an `after()` hook. */
 export async function startSlapd(options: SlapdOptions = {}): Promise<Slapd> {
   const baseDN = options.baseDN ?? "dc=mailstack,dc=test";
-  cleanUpOnExit();
   const dir = await mkdtemp(join(tmpdir(), "mailstack-slapd-"));
-  directories.add(dir);
+  trackDirectory(dir);
   const remove = async (): Promise<void> => {
     await rm(dir, { recursive: true, force: true });
-    directories.delete(dir);
+    untrackDirectory(dir);
   };
   let prepared: Prepared;
   try {
@@ -211,21 +186,21 @@ export async function startSlapd(options: SlapdOptions = {}): Promise<Slapd> {
     let exited = false;
     proc.once("exit", () => {
       exited = true;
-      running.delete(proc);
+      untrackChild(proc);
       if (child === proc) child = undefined;
     });
     proc.once("error", (error) => {
       // Could not start at all (no slapd binary): there will be no 'exit'.
       exited = true;
       output += `\n${error.message}`;
-      running.delete(proc);
+      untrackChild(proc);
       if (child === proc) child = undefined;
     });
     // slapd must not keep the test process alive: if a test forgets cleanup(), the process
     // still ends, and the exit hook kills slapd.
     proc.unref();
     for (const stream of [proc.stdout, proc.stderr]) (stream as Socket | null)?.unref();
-    running.add(proc);
+    trackChild(proc);
     child = proc;
     paused = false;
 
