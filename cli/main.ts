@@ -11,6 +11,7 @@ import { ConfigError } from "../servers/shared/config.ts";
 import { dkimCommand } from "./dkim/dkim-command.ts";
 import { hashPasswordCommand } from "./hash-password.ts";
 import { planCommand } from "./plan/plan-command.ts";
+import { queueCommand } from "./queue/queue-command.ts";
 import { startCommand } from "./start-command.ts";
 import { statusCommand } from "./status-command.ts";
 
@@ -23,6 +24,8 @@ Commands:
   plan --stack ENV [--json] [--zone-dir DIR]
                                           what stacks/Pulumi.ENV.yaml declares, offline: DNS
                                           records as zone files, DKIM selectors and their states
+  queue list | show ID | retry ID|--all | delete ID [--data-dir DIR | --config FILE] [--json]
+                                          the MTA's mail queue (safe while the MTA runs)
   hash-password [--bcrypt] [--ldap]       read a password on stdin and print its hash
                                           (argon2id by default; --ldap adds the {ARGON2}/{CRYPT} prefix)
   help                                    show this text`;
@@ -30,6 +33,7 @@ Commands:
 async function main(argv: string[]): Promise<number> {
   const [command = "help", ...rest] = argv;
   if (command === "dkim") return dkimCommand(rest); // parses its own options (cli/dkim)
+  if (command === "queue") return queueCommand(rest); // parses its own options (cli/queue)
   const { values } = parseArgs({
     args: rest,
     options: {
