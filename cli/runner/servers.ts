@@ -2,8 +2,11 @@
  * The servers the local runner starts, in start order. Each server issue adds its entry here;
  * a server that does not exist yet is simply not listed.
  */
+import { join, resolve } from "node:path";
 import type { DirectoryRuntimeConfig } from "../../servers/shared/directory/open.ts";
 import type { StackConfig } from "../../stacks/schema.ts";
+
+const ROOT = resolve(import.meta.dirname, "../..");
 
 /** What the runner has prepared before any server starts. */
 export interface RunContext {
@@ -18,8 +21,49 @@ export interface ServerPlan {
   readonly name: string;
   /** Absolute path of the server's main.ts. */
   readonly entry: string;
+  /**
+   * Work that must be done before runtimeConfig, e.g. generating keys the config names; the
+   * runner awaits it for every plan first.
+   */
+  prepare?(context: RunContext): Promise<void>;
   /** The JSON the server reads from MAILSTACK_CONFIG, checked by the server's own schema. */
   runtimeConfig(context: RunContext): unknown;
 }
 
-export const SERVERS: readonly ServerPlan[] = [];
+/** Where the MDA's Unix socket is; the MTA delivers through it. */
+export function lmtpSocketPath(dataDir: string): string {
+  return join(dataDir, "run", "lmtp.sock");
+}
+
+const mda: ServerPlan = {
+  name: "mda",
+  entry: join(ROOT, "servers/mda/main.ts"),
+  runtimeConfig: ({ config, dataDir, directory }) => ({
+    hostname: config.hostname,
+    domains: config.domains.map((d) => d.name),
+    listen: [
+      { kind: "tcp", host: config.local.listen, port: config.local.ports.lmtp },
+      { kind: "unix", path: lmtpSocketPath(dataDir) },
+    ],
+    dataDir,
+    directory,
+  }),
+};
+
+const pop3: ServerPlan = {
+  name: "pop3",
+  entry: join(ROOT, "servers/pop3/main.ts"),
+  runtimeConfig: ({ config, dataDir, tls, directory }) => ({
+    hostname: config.hostname,
+    domains: config.domains.map((d) => d.name),
+    listen: [
+      { host: config.local.listen, port: config.local.ports.pop3, tls: "starttls" },
+      { host: config.local.listen, port: config.local.ports.pop3s, tls: "implicit" },
+    ],
+    tls: { certPath: tls.certPath, keyPath: tls.keyPath },
+    dataDir,
+    directory,
+  }),
+};
+
+export const SERVERS: readonly ServerPlan[] = [mda, pop3];

@@ -65,6 +65,7 @@ export async function startRunner(options: RunnerOptions): Promise<Runner> {
   };
   const plans = options.servers ?? SERVERS;
   await mkdir(join(dataDir, "run"), { recursive: true, mode: 0o700 });
+  for (const plan of plans) await plan.prepare?.(context);
   const specs = await Promise.all(
     plans.map(async (plan) => {
       const configPath = join(dataDir, "run", `${plan.name}.json`);

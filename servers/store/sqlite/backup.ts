@@ -1,0 +1,191 @@
+/**
+ * `mailstack backup` / `restore` for the embedded backend.
+ *
+ * Backup: `VACUUM INTO` copies each user's database inside one read transaction, so the copy
+ * is a consistent snapshot while the MDA and IMAP keep writing (WAL readers do not block them),
+ * and messages travel with it since they live in the database. Users are independent, so one
+ * consistent snapshot per user is a consistent backup. The manifest is written last: a backup
+ * directory without one is incomplete.
+ *
+ * Restore: inside one write transaction on the live database (so it works while servers run,
+ * and they see it as an ordinary commit), every table is replaced by the backup's rows. Every
+ * mailbox then gets a new UIDVALIDITY: UIDs handed out after the snapshot was taken would be
+ * handed out again, and clients must not mistake the new messages for the ones they cached
+ * (RFC 9051 §2.3.1.1).
+ */
+import { copyFile, mkdir, open, readFile, rename, rm, stat } from "node:fs/promises";
+import { dirname, join, relative } from "node:path";
+import { DatabaseSync } from "node:sqlite";
+import { writeFileAtomic } from "../../shared/fs/atomic-write.ts";
+import { accountPath, Database } from "./database.ts";
+import { SqliteMailStore } from "./sqlite-store.ts";
+import { migrate } from "./schema.ts";
+
+export const BACKUP_FORMAT = "mailstack-backup/1";
+
+export interface BackupManifest {
+  readonly format: typeof BACKUP_FORMAT;
+  readonly created: string;
+  readonly accounts: readonly {
+    readonly userId: string;
+    /** Path of the snapshot, relative to the backup directory. */
+    readonly file: string;
+    readonly messages: number;
+    readonly bytes: number;
+  }[];
+}
+
+/** Tables copied on restore, in an order that needs no deferred checks. */
+const TABLES = [
+  "account",
+  "mailboxes",
+  "subscriptions",
+  "keywords",
+  "contents",
+  "chunks",
+  "header_texts",
+  "body_texts",
+  "messages",
+  "expunged",
+  "dedupe",
+];
+
+export async function backupStore(
+  dataDir: string,
+  backupDir: string,
+  options: { users?: readonly string[] } = {},
+): Promise<BackupManifest> {
+  const store = new SqliteMailStore({ dataDir });
+  const users = options.users ?? (await store.listAccounts());
+  await store.close();
+  const accounts: BackupManifest["accounts"][number][] = [];
+  for (const userId of users) {
+    const source = accountPath(dataDir, userId);
+    const target = accountPath(backupDir, userId);
+    await mkdir(dirname(target), { recursive: true });
+    const temp = `${target}.partial`;
+    await rm(temp, { force: true });
+    const db = new DatabaseSync(source, { timeout: 15_000 });
+    try {
+      db.prepare("VACUUM INTO ?").run(temp);
+      // Counted in the snapshot itself: the live database has moved on meanwhile.
+      const copy = new DatabaseSync(temp, { readOnly: true });
+      const row = copy.prepare("SELECT used_messages AS n FROM account").get() as { n: number };
+      copy.close();
+      await syncFile(temp);
+      await rename(temp, target);
+      await syncFile(dirname(target));
+      accounts.push({
+        userId,
+        file: relative(backupDir, target),
+        messages: row.n,
+        bytes: (await stat(target)).size,
+      });
+    } finally {
+      db.close();
+    }
+  }
+  const manifest: BackupManifest = {
+    format: BACKUP_FORMAT,
+    created: new Date().toISOString(),
+    accounts,
+  };
+  await writeFileAtomic(join(backupDir, "manifest.json"), JSON.stringify(manifest, null, 2) + "\n");
+  return manifest;
+}
+
+export async function readManifest(backupDir: string): Promise<BackupManifest> {
+  const manifest = JSON.parse(
+    await readFile(join(backupDir, "manifest.json"), "utf8"),
+  ) as BackupManifest;
+  if (manifest.format !== BACKUP_FORMAT) {
+    throw new Error(`${backupDir}: not a mailstack backup (format ${String(manifest.format)})`);
+  }
+  return manifest;
+}
+
+export async function restoreStore(
+  backupDir: string,
+  dataDir: string,
+  options: { users?: readonly string[] } = {},
+): Promise<string[]> {
+  const manifest = await readManifest(backupDir);
+  const wanted = options.users && new Set(options.users);
+  const restored: string[] = [];
+  for (const entry of manifest.accounts) {
+    if (wanted && !wanted.has(entry.userId)) continue;
+    // Upgrade a copy of an older snapshot first, never the backup itself.
+    const snapshot = join(dataDir, `.restore-${process.pid}.sqlite`);
+    await mkdir(dataDir, { recursive: true });
+    await copyFile(join(backupDir, entry.file), snapshot);
+    try {
+      const upgrade = new Database(snapshot);
+      upgrade.write(() => migrate(upgrade.db));
+      upgrade.close();
+      // Opening through the store creates the live database (and its schema) if missing.
+      const store = new SqliteMailStore({ dataDir });
+      await (await store.openAccount(entry.userId)).close();
+      await store.close();
+      replaceContents(accountPath(dataDir, entry.userId), snapshot, entry.userId);
+      restored.push(entry.userId);
+    } finally {
+      await rm(snapshot, { force: true });
+      await rm(`${snapshot}-wal`, { force: true });
+      await rm(`${snapshot}-shm`, { force: true });
+    }
+  }
+  return restored;
+}
+
+function replaceContents(livePath: string, snapshot: string, userId: string): void {
+  const live = new Database(livePath);
+  try {
+    live.db.prepare("ATTACH DATABASE ? AS snap").run(snapshot);
+    live.write(() => {
+      const owner = live.db.prepare("SELECT user_id FROM snap.account").get() as
+        { user_id: string } | undefined;
+      if (owner?.user_id !== userId) throw new Error(`the snapshot belongs to ${owner?.user_id}`);
+      const before = live.db
+        .prepare("SELECT next_uidvalidity AS n, modseq, mailbox_version AS v FROM account")
+        .get() as { n: number; modseq: number; v: number };
+      for (const table of TABLES) {
+        live.db.exec(
+          `DELETE FROM main.${table}; INSERT INTO main.${table} SELECT * FROM snap.${table};`,
+        );
+      }
+      // Mailbox ids are never reused: keep the higher AUTOINCREMENT high-water mark.
+      live.db.exec(`UPDATE main.sqlite_sequence SET seq = max(seq,
+        coalesce((SELECT seq FROM snap.sqlite_sequence WHERE name = 'mailboxes'), 0))
+        WHERE name = 'mailboxes'`);
+      let next = Math.max(before.n, Math.floor(Date.now() / 1000));
+      const ids = live.db.prepare("SELECT id FROM mailboxes ORDER BY id").all() as { id: number }[];
+      const setValidity = live.db.prepare(
+        "UPDATE mailboxes SET uidvalidity = ?, recent_uid = uidnext WHERE id = ?",
+      );
+      for (const { id } of ids) setValidity.run(next++, id);
+      // MODSEQ and the mailbox version move past both histories, so watchers in running
+      // servers notice the change.
+      live.db
+        .prepare(
+          `UPDATE account SET next_uidvalidity = max(next_uidvalidity, ?),
+             mailbox_version = max(mailbox_version, ?) + 1, modseq = max(modseq, ?) + 1`,
+        )
+        .run(next, before.v, before.modseq);
+      live.db.exec("UPDATE mailboxes SET highestmodseq = (SELECT modseq FROM account)");
+    });
+  } finally {
+    if (live.db.isOpen) {
+      if (!live.db.isTransaction) live.db.exec("DETACH DATABASE snap");
+      live.close();
+    }
+  }
+}
+
+async function syncFile(path: string): Promise<void> {
+  const handle = await open(path, "r");
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}

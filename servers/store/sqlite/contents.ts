@@ -1,0 +1,106 @@
+/**
+ * Stored message texts: the raw bytes in chunks, the parsed metadata and the search text, shared
+ * by every message row (copy) that refers to them and removed with the last reference.
+ */
+import type { PreparedMessage } from "../prepare.ts";
+import { CHUNK_SIZE, CHUNK_SPAN } from "./schema.ts";
+import type { Database } from "./database.ts";
+
+export function insertContent(d: Database, message: PreparedMessage): number {
+  const { raw, search: s } = message;
+  const headerSize = message.mime.bodyStart;
+  const bodyChunks = Math.ceil((raw.byteLength - headerSize) / CHUNK_SIZE);
+  const row = d
+    .stmt(
+      `INSERT INTO contents (refs, size, header_size, chunks, sent_time, sent_zone, s_subject,
+         s_from, s_to, s_cc, s_bcc, sort_subject, sort_from, sort_to, sort_cc, sort_display_from,
+         sort_display_to, base_subject, message_id, thread_refs, envelope, mime)
+       VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+    )
+    .get(
+      raw.byteLength,
+      headerSize,
+      1 + bodyChunks,
+      s.sentTime,
+      s.sentZone,
+      s.subject,
+      s.from,
+      s.to,
+      s.cc,
+      s.bcc,
+      s.sortSubject,
+      s.sortFrom,
+      s.sortTo,
+      s.sortCc,
+      s.sortDisplayFrom,
+      s.sortDisplayTo,
+      s.baseSubject,
+      s.messageId,
+      JSON.stringify(s.references),
+      JSON.stringify(message.envelope),
+      JSON.stringify(message.mime),
+    ) as { id: number };
+  const id = row.id;
+  const insertChunk = d.stmt("INSERT INTO chunks (id, data) VALUES (?, ?)");
+  insertChunk.run(id * CHUNK_SPAN, raw.subarray(0, headerSize));
+  for (let n = 0; n < bodyChunks; n++) {
+    const start = headerSize + n * CHUNK_SIZE;
+    insertChunk.run(id * CHUNK_SPAN + n + 1, raw.subarray(start, start + CHUNK_SIZE));
+  }
+  d.stmt("INSERT INTO header_texts (content_id, text) VALUES (?, ?)").run(id, s.headers);
+  if (s.body !== "")
+    d.stmt("INSERT INTO body_texts (content_id, text) VALUES (?, ?)").run(id, s.body);
+  return id;
+}
+
+export function addContentRef(d: Database, contentId: number, count = 1): void {
+  d.stmt("UPDATE contents SET refs = refs + ? WHERE id = ?").run(count, contentId);
+}
+
+/** Drops one reference; the last one takes the bytes and texts with it. */
+export function releaseContent(d: Database, contentId: number): void {
+  const row = d
+    .stmt("UPDATE contents SET refs = refs - 1 WHERE id = ? RETURNING refs")
+    .get(contentId) as { refs: number } | undefined;
+  if (!row || row.refs > 0) return;
+  d.stmt("DELETE FROM contents WHERE id = ?").run(contentId);
+  d.stmt("DELETE FROM chunks WHERE id >= ? AND id < ?").run(
+    contentId * CHUNK_SPAN,
+    (contentId + 1) * CHUNK_SPAN,
+  );
+  d.stmt("DELETE FROM header_texts WHERE content_id = ?").run(contentId);
+  d.stmt("DELETE FROM body_texts WHERE content_id = ?").run(contentId);
+}
+
+/** Bytes [start, end) of a stored message, reading only the chunks that hold them. */
+export function readContent(
+  d: Database,
+  contentId: number,
+  size: number,
+  headerSize: number,
+  start = 0,
+  end = size,
+): Uint8Array {
+  start = Math.max(0, Math.min(start, size));
+  end = Math.max(start, Math.min(end, size));
+  if (start === end) return new Uint8Array(0);
+  const chunkOf = (offset: number): number =>
+    offset < headerSize ? 0 : 1 + Math.floor((offset - headerSize) / CHUNK_SIZE);
+  const first = chunkOf(start);
+  const last = chunkOf(end - 1);
+  const rows = d
+    .stmt("SELECT id, data FROM chunks WHERE id >= ? AND id <= ? ORDER BY id")
+    .all(contentId * CHUNK_SPAN + first, contentId * CHUNK_SPAN + last) as {
+    id: number;
+    data: Uint8Array;
+  }[];
+  const out = new Uint8Array(end - start);
+  for (const { id, data } of rows) {
+    const n = id - contentId * CHUNK_SPAN;
+    const chunkStart = n === 0 ? 0 : headerSize + (n - 1) * CHUNK_SIZE;
+    const from = Math.max(start, chunkStart);
+    const to = Math.min(end, chunkStart + data.byteLength);
+    if (to > from) out.set(data.subarray(from - chunkStart, to - chunkStart), from - start);
+  }
+  return out;
+}

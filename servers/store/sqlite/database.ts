@@ -1,0 +1,146 @@
+/**
+ * Opening a user's database and running transactions on it.
+ *
+ * - WAL: readers (IMAP sessions in other processes) never wait for the writer, nor it for them.
+ * - synchronous=FULL: a commit fsyncs the WAL, so an acknowledged delivery survives a power cut,
+ *   not only a process crash (NORMAL would lose the last commits on power loss).
+ * - busy timeout: several processes write the same file (MDA, IMAP, POP3); a writer waits for
+ *   the lock rather than failing. Writes take the lock up front (BEGIN IMMEDIATE), so a reader
+ *   never has to upgrade to a writer mid-transaction, which SQLite can only refuse.
+ * - wal_autocheckpoint 4000 pages (16 MB): fewer, larger checkpoints; measured +10-20% append
+ *   throughput over the default 1000 with 100 KB messages. Larger pages (16/64 KB) were slower
+ *   for 1 KB messages and no faster for 100 KB ones, so the 4 KB default stays.
+ */
+import { createHash } from "node:crypto";
+import { mkdirSync, openSync, fsyncSync, closeSync, existsSync } from "node:fs";
+import { DatabaseSync, type StatementSync } from "node:sqlite";
+import { dirname, join } from "node:path";
+import { StoreError } from "../errors.ts";
+
+/** How long a writer waits for another process's transaction, in milliseconds. */
+export const BUSY_TIMEOUT_MS = 15_000;
+
+/**
+ * `<dataDir>/mail/<2 hex>/<32 hex>/index.sqlite`: a hash keeps user ids (which may hold any
+ * character) out of paths, and the shard level keeps directories small with many users.
+ */
+export function accountPath(dataDir: string, userId: string): string {
+  const hash = createHash("sha256").update(userId, "utf8").digest("hex").slice(0, 32);
+  return join(dataDir, "mail", hash.slice(0, 2), hash, "index.sqlite");
+}
+
+export class Database {
+  readonly db: DatabaseSync;
+  private readonly statements = new Map<string, StatementSync>();
+
+  constructor(readonly path: string) {
+    const dir = dirname(path);
+    const created = !existsSync(dir);
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    // The new directories must survive a power cut once the first delivery is acknowledged.
+    if (created) for (const d of [dir, dirname(dir), dirname(dirname(dir))]) syncDirectory(d);
+    try {
+      this.db = new DatabaseSync(path, { timeout: BUSY_TIMEOUT_MS });
+      this.db.exec(`
+        PRAGMA journal_mode = WAL;
+        PRAGMA wal_autocheckpoint = 4000;
+        PRAGMA synchronous = FULL;
+        PRAGMA foreign_keys = OFF;
+        PRAGMA temp_store = MEMORY;
+        PRAGMA cache_size = -16000;
+        PRAGMA journal_size_limit = 67108864;
+      `);
+    } catch (error) {
+      throw new StoreError("UNAVAILABLE", `cannot open ${path}`, { cause: error });
+    }
+  }
+
+  /** A prepared statement, cached for the life of the connection. */
+  stmt(sql: string): StatementSync {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  /**
+   * Runs `fn` in a write transaction and commits (durably) before returning. Nested calls join
+   * the outer transaction.
+   */
+  write<T>(fn: () => T): T {
+    if (this.db.isTransaction) return fn();
+    try {
+      this.db.exec("BEGIN IMMEDIATE");
+    } catch (error) {
+      throw wrap(error); // the lock was not obtained within the busy timeout
+    }
+    try {
+      const result = fn();
+      this.db.exec("COMMIT");
+      return result;
+    } catch (error) {
+      if (this.db.isTransaction) this.db.exec("ROLLBACK");
+      throw wrap(error);
+    }
+  }
+
+  /** Runs `fn` on one consistent snapshot (a read transaction). */
+  read<T>(fn: () => T): T {
+    if (this.db.isTransaction) return fn();
+    this.db.exec("BEGIN");
+    try {
+      return fn();
+    } finally {
+      if (this.db.isTransaction) this.db.exec("COMMIT");
+    }
+  }
+
+  /** A savepoint inside the current transaction: `fn`'s changes are undone if it throws. */
+  savepoint<T>(fn: () => T): T {
+    this.db.exec("SAVEPOINT one");
+    try {
+      const result = fn();
+      this.db.exec("RELEASE one");
+      return result;
+    } catch (error) {
+      this.db.exec("ROLLBACK TO one");
+      this.db.exec("RELEASE one");
+      throw error;
+    }
+  }
+
+  /** Changes when another connection (any process) commits to this database. */
+  dataVersion(): number {
+    const row = this.stmt("PRAGMA data_version").get() as { data_version: number } | undefined;
+    return row?.data_version ?? 0;
+  }
+
+  close(): void {
+    this.statements.clear();
+    if (this.db.isOpen) this.db.close();
+  }
+}
+
+/** SQLite failures (I/O, disk full, lock timeout) become UNAVAILABLE; our own errors pass. */
+function wrap(error: unknown): unknown {
+  if (error instanceof StoreError) return error;
+  if (error instanceof Error && "code" in error && error.code === "ERR_SQLITE_ERROR") {
+    return new StoreError("UNAVAILABLE", error.message, { cause: error });
+  }
+  return error;
+}
+
+export function syncDirectory(dir: string): void {
+  try {
+    const fd = openSync(dir, "r");
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    // Some file systems refuse to fsync a directory; nothing more can be done there.
+  }
+}

@@ -1,0 +1,75 @@
+/**
+ * SORT (RFC 5256 §3, RFC 5957 DISPLAYFROM/DISPLAYTO) and the facts THREAD needs, on the sort
+ * keys computed at append time. Strings compare as stored (already i;ascii-casemap folded), and
+ * ties fall back to UID order, which is sequence order (RFC 5256 §3: "the sequence number").
+ */
+import type { SearchKey } from "../search-key.ts";
+import type { SortCriterion, SortKey, ThreadFacts } from "../types.ts";
+import type { Database } from "./database.ts";
+import { fromClause, withSearch } from "./search.ts";
+
+const EXPRESSIONS: Readonly<Record<SortKey, string>> = {
+  arrival: "m.internal_time",
+  cc: "c.sort_cc",
+  // RFC 5256: the sent date, or INTERNALDATE when the Date header is missing or unparsable.
+  date: "coalesce(c.sent_time, m.internal_time)",
+  from: "c.sort_from",
+  size: "m.size",
+  subject: "c.sort_subject",
+  to: "c.sort_to",
+  displayfrom: "c.sort_display_from",
+  displayto: "c.sort_display_to",
+};
+
+export function sort(
+  d: Database,
+  mailboxId: number,
+  criteria: readonly SortCriterion[],
+  keys: readonly SearchKey[],
+): number[] {
+  return withSearch(d, keys, ({ where, params, joins }) => {
+    const order = criteria
+      .map((c) => `${EXPRESSIONS[c.key]} ${c.reverse ? "DESC" : "ASC"}`)
+      .concat("m.uid ASC")
+      .join(", ");
+    const all = new Set(joins);
+    all.add("c");
+    const rows = d.db
+      .prepare(
+        `SELECT m.uid FROM ${fromClause(all)} WHERE m.mailbox_id = ? AND (${where}) ORDER BY ${order}`,
+      )
+      .all(mailboxId, ...params) as { uid: number }[];
+    return rows.map((r) => r.uid);
+  });
+}
+
+export function threadFacts(
+  d: Database,
+  mailboxId: number,
+  keys: readonly SearchKey[],
+): ThreadFacts[] {
+  return withSearch(d, keys, ({ where, params, joins }) => {
+    const all = new Set(joins);
+    all.add("c");
+    const rows = d.db
+      .prepare(
+        `SELECT m.uid, c.message_id, c.thread_refs, c.base_subject,
+           coalesce(c.sent_time, m.internal_time) AS sent
+         FROM ${fromClause(all)} WHERE m.mailbox_id = ? AND (${where}) ORDER BY m.uid`,
+      )
+      .all(mailboxId, ...params) as {
+      uid: number;
+      message_id: string | null;
+      thread_refs: string;
+      base_subject: string;
+      sent: number;
+    }[];
+    return rows.map((r) => ({
+      uid: r.uid,
+      messageId: r.message_id,
+      references: JSON.parse(r.thread_refs) as string[],
+      baseSubject: r.base_subject,
+      sentTime: r.sent,
+    }));
+  });
+}
