@@ -70,7 +70,7 @@ export async function startMda(config: MdaConfig, deps: MdaDependencies): Promis
             return;
           }
           let map = resolutions.get(session.envelope);
-          if (!map) resolutions.set(session.envelope, (map = new Map()));
+          if (!map) resolutions.set(session.envelope, (map = new Map<string, Resolution>()));
           map.set(address.address, resolution);
           callback();
         },
@@ -112,9 +112,9 @@ export async function startMda(config: MdaConfig, deps: MdaDependencies): Promis
               return reply ? replyError(reply) : `Delivered ${trace.id}`;
             }),
           );
-          callback(null, replies as unknown as string);
+          callback(null, replies);
         },
-        (error: unknown) => callback(error as Error),
+        (error: Error) => callback(error),
       );
     },
   };
@@ -172,7 +172,7 @@ async function readMessage(
 
 /** smtp-server's own log lines (commands and replies) go to trace, never above. */
 function transcriptLogger(log: Logger) {
-  const trace = (...args: unknown[]) => (log.trace as (...a: unknown[]) => void)(...args);
+  const trace = log.trace.bind(log);
   return {
     trace,
     debug: trace,
