@@ -27,12 +27,25 @@ describe("the local stack", () => {
   let dir: string;
   let runner: Runner;
   let lmtpPort: number;
-  let pop3Ports: { pop3: number; pop3s: number };
+  let otherPorts: Record<string, number>;
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), "mailstack-local-"));
     lmtpPort = await freePort();
-    pop3Ports = { pop3: await freePort(), pop3s: await freePort() };
+    // Every server binds its own ports: free ones, so the test never meets a running `npm start`.
+    otherPorts = {};
+    for (const name of [
+      "pop3",
+      "pop3s",
+      "imap",
+      "imaps",
+      "smtp",
+      "submission",
+      "submissions",
+      "spam",
+    ]) {
+      otherPorts[name] = await freePort();
+    }
     runner = await startRunner({
       config: parseStackConfig(
         {
@@ -40,7 +53,7 @@ describe("the local stack", () => {
           hostname: "mail.example.test",
           users: [{ address: "demo@example.test", name: "Demo User", quota: "1GiB" }],
           aliases: [{ address: "postmaster@example.test", to: "demo@example.test" }],
-          local: { listen: "127.0.0.1", dataDir: "data", ports: { lmtp: lmtpPort, ...pop3Ports } },
+          local: { listen: "127.0.0.1", dataDir: "data", ports: { lmtp: lmtpPort, ...otherPorts } },
         },
         "test",
       ),

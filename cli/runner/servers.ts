@@ -3,8 +3,10 @@
  * a server that does not exist yet is simply not listed.
  */
 import { join, resolve } from "node:path";
+import { defaultSpoolDir } from "../../servers/mta/queue/config.ts";
 import type { DirectoryRuntimeConfig } from "../../servers/shared/directory/open.ts";
 import type { StackConfig } from "../../stacks/schema.ts";
+import { activeDkimKeys, ensureDkimKeys } from "./dkim-keys.ts";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 
@@ -66,4 +68,51 @@ const pop3: ServerPlan = {
   }),
 };
 
-export const SERVERS: readonly ServerPlan[] = [mda, pop3];
+/** An address as the host part of a URL: IPv6 in brackets. */
+function urlHost(address: string): string {
+  return address.includes(":") ? `[${address}]` : address;
+}
+
+/** The MTA: MX, submission, DKIM signing, the queue; local mail goes to the MDA's Unix socket. */
+const mta: ServerPlan = {
+  name: "mta",
+  entry: join(ROOT, "servers/mta/main.ts"),
+  async prepare({ config, dataDir }) {
+    await ensureDkimKeys(config, dataDir);
+  },
+  runtimeConfig: ({ config, dataDir, tls, directory }) => {
+    const domains = config.domains.map((d) => d.name);
+    const lmtp = { kind: "unix", path: lmtpSocketPath(dataDir) };
+    const listener = (port: number) => ({ host: config.local.listen, port });
+    return {
+      hostname: config.hostname,
+      domains,
+      listeners: {
+        smtp: listener(config.local.ports.smtp),
+        submission: listener(config.local.ports.submission),
+        submissions: listener(config.local.ports.submissions),
+      },
+      tls: { certPath: tls.certPath, keyPath: tls.keyPath },
+      directory,
+      lmtp,
+      dkim: activeDkimKeys(config, dataDir),
+      // The spam service, once the runner starts one (its plan is named "spam").
+      ...(SERVERS.some((p) => p.name === "spam")
+        ? {
+            spam: {
+              url: `http://${urlHost(config.local.listen)}:${config.local.ports.spam}/check`,
+              whenDown: "accept",
+            },
+          }
+        : {}),
+      queue: {
+        spoolDir: defaultSpoolDir(dataDir),
+        hostname: config.hostname,
+        local: { domains, lmtp },
+        resolver: { servers: config.local.resolver ? [config.local.resolver] : [] },
+      },
+    };
+  },
+};
+
+export const SERVERS: readonly ServerPlan[] = [mda, mta, pop3];

@@ -1,0 +1,42 @@
+/**
+ * Port 25, RCPT TO: our domains only, and only addresses the directory knows, decided now so no
+ * bounce is ever needed for an unknown user (RFC 5321 §3.6.2 on relaying, §7.1; RFC 3463):
+ *
+ *   routing tricks (%, !, quoted @, literals)    550 5.7.1
+ *   another domain                               550 5.7.1
+ *   our domain, nobody there                     550 5.1.1
+ *   directory down                               451 4.3.0
+ *   a user or a group                            250 2.1.5
+ */
+import type { SMTPServerOptions } from "smtp-server";
+import { classifyAddress } from "../address-policy.ts";
+import { refuse, type MtaContext } from "../context.ts";
+import { remoteMembers } from "../group-members.ts";
+import { clientFault, REPLIES } from "../replies.ts";
+import { routeKey, type Route } from "../session.ts";
+
+export function inboundRcptTo(context: MtaContext): NonNullable<SMTPServerOptions["onRcptTo"]> {
+  return (address, session, callback) => {
+    route(context, address.address).then(
+      (found) => {
+        context.sessions.transaction(session).routes.set(routeKey(address.address), found);
+        callback();
+      },
+      (error: unknown) => refuse(context, session, callback, error, "rcpt"),
+    );
+  };
+}
+
+async function route(context: MtaContext, address: string): Promise<Route> {
+  const { directory, config } = context;
+  const kind = classifyAddress(address, config.domains);
+  if (kind.kind === "routed") throw clientFault(REPLIES.routingDenied);
+  if (kind.kind === "remote") throw clientFault(REPLIES.relayDenied);
+  const resolution = await directory.resolve(kind.address);
+  if (resolution.kind === "unknown") throw clientFault(REPLIES.unknownUser);
+  const remote =
+    resolution.kind === "group"
+      ? await remoteMembers(directory, resolution.group, config.domains)
+      : [];
+  return { kind: "local", address: kind.address, remoteMembers: remote };
+}
