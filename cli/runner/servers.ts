@@ -115,4 +115,34 @@ const mta: ServerPlan = {
   },
 };
 
-export const SERVERS: readonly ServerPlan[] = [mda, mta, pop3];
+/** IMAP (STARTTLS and implicit TLS) on the store; spamUrl joins once the spam service runs here. */
+const imap: ServerPlan = {
+  name: "imap",
+  entry: join(ROOT, "servers/imap/main.ts"),
+  runtimeConfig: ({ config, dataDir, tls, directory }) => ({
+    hostname: config.hostname,
+    domains: config.domains.map((d) => d.name),
+    listen: [
+      { host: config.local.listen, port: config.local.ports.imap, tls: "starttls" },
+      { host: config.local.listen, port: config.local.ports.imaps, tls: "implicit" },
+    ],
+    tls: { certPath: tls.certPath, keyPath: tls.keyPath },
+    dataDir,
+    directory,
+  }),
+};
+
+/** The spam filter the MTA asks at DATA (servers/spam/README.md); started before the MTA. */
+const spam: ServerPlan = {
+  name: "spam",
+  entry: join(ROOT, "servers/spam/main.ts"),
+  runtimeConfig: ({ config, dataDir }) => ({
+    hostname: config.hostname,
+    listen: { host: config.local.listen, port: config.local.ports.spam },
+    dataDir,
+    domains: config.domains.map((d) => d.name),
+    dns: { servers: config.local.resolver ? [config.local.resolver] : [] },
+  }),
+};
+
+export const SERVERS: readonly ServerPlan[] = [mda, spam, mta, pop3, imap];
