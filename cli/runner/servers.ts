@@ -115,7 +115,7 @@ const mta: ServerPlan = {
   },
 };
 
-/** IMAP (STARTTLS and implicit TLS) on the store; spamUrl joins once the spam service runs here. */
+/** IMAP (STARTTLS and implicit TLS) on the store; moves into and out of Junk teach the spam service. */
 const imap: ServerPlan = {
   name: "imap",
   entry: join(ROOT, "servers/imap/main.ts"),
@@ -129,6 +129,9 @@ const imap: ServerPlan = {
     tls: { certPath: tls.certPath, keyPath: tls.keyPath },
     dataDir,
     directory,
+    ...(SERVERS.some((p) => p.name === "spam")
+      ? { spamUrl: `http://${urlHost(config.local.listen)}:${config.local.ports.spam}` }
+      : {}),
   }),
 };
 

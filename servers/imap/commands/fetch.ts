@@ -19,6 +19,7 @@ import {
   readsContent,
   setsSeen,
 } from "../fetch/fetch-message.ts";
+import { isSimpleFetch, simpleFetchLine } from "../fetch/simple-fetch.ts";
 import { defineCommand } from "../session/command.ts";
 import { chunkPositions } from "./positions.ts";
 import { SELECTED } from "../session/state.ts";
@@ -64,6 +65,7 @@ function fetchCommand(name: "FETCH" | "UID FETCH", uid: boolean) {
       const hasFlags = items.some((i) => i.kind === "FLAGS");
       const hasModseq = items.some((i) => i.kind === "MODSEQ");
       const light = !readsContent(items);
+      const simple = isSimpleFetch(items);
       let gone = false;
       for (const chunk of chunkPositions(positions, light ? FETCH_BATCH * 10 : FETCH_BATCH)) {
         const uidSet = mailbox.view.uidSet(chunk);
@@ -90,6 +92,23 @@ function fetchCommand(name: "FETCH" | "UID FETCH", uid: boolean) {
         const metadata = new Map<number, MessageMetadata>();
         if (withMetadata)
           for (const m of await mailbox.store.metadata(uidSet)) metadata.set(m.uid, m);
+        if (simple) {
+          let text = "";
+          for (const [start, end] of chunk) {
+            for (let position = start; position <= end; position++) {
+              const messageUid = mailbox.view.uidAt(position);
+              const summary = summaries.get(messageUid);
+              if (!summary) gone = true;
+              else if (changedSince === undefined || summary.modseq > changedSince) {
+                const flags = mailbox.flagText(messageUid, summary.flags);
+                text += simpleFetchLine(position + 1, summary, items, flags);
+              }
+            }
+          }
+          session.sendRaw(Buffer.from(text, "latin1"));
+          await session.flush();
+          continue;
+        }
         const batch: Value[][] = [];
         for (const [start, end] of chunk) {
           for (let position = start; position <= end; position++) {

@@ -75,6 +75,8 @@ export interface SessionApi {
   send(values: Value[]): void;
   /** Several untagged responses in one write (batches of small FETCH responses). */
   sendMany(responses: Value[][]): void;
+  /** Untagged responses already encoded (the simple FETCH path). */
+  sendRaw(data: Buffer): void;
   /** `+ text` */
   continuation(text: string): void;
   /** The next raw line from the client (AUTHENTICATE responses, DONE); undefined at close. */

@@ -127,6 +127,13 @@ export class SelectedMailbox {
     return out;
   }
 
+  /** The same as text, for the simple FETCH path. */
+  flagText(uid: number, flags: readonly string[]): string {
+    const text = flags.join(" ");
+    if (!this.recent.has(uid)) return text;
+    return text === "" ? "\\Recent" : `${text} \\Recent`;
+  }
+
   /** `FLAGS (...)` and `OK [PERMANENTFLAGS (...)]` data for SELECT and keyword changes. */
   flagsResponse(): Value[] {
     return [atom("FLAGS"), [...SYSTEM_FLAGS, ...this.keywords].map((f) => atom(f))];

@@ -189,6 +189,10 @@ export class ImapSession implements SessionApi, DispatchHost {
     this.#write(untagged(values, { utf8: this.utf8 }));
   }
 
+  sendRaw(data: Buffer): void {
+    if (data.length > 0) this.#write(data);
+  }
+
   sendMany(responses: Value[][]): void {
     if (responses.length > 0) this.#write(untaggedMany(responses, { utf8: this.utf8 }));
   }
@@ -216,6 +220,11 @@ export class ImapSession implements SessionApi, DispatchHost {
     const account = await this.services.store.openAccount(user.id, {
       quota: { storageBytes: user.quotaBytes },
     });
+    if (this.#closed.signal.aborted) {
+      // The client left while the directory and the store answered: nothing to attach to.
+      await account.close();
+      return;
+    }
     this.#unwatch = account.watch((event) => this.#onStoreEvent(event));
     this.#leavePeers = this.services.peers.add(user.id, this);
     this.state = { kind: "authenticated", user, account };
