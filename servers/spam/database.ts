@@ -1,8 +1,8 @@
 /**
  * The spam service's embedded database: `<dataDir>/spam/spam.sqlite` on node:sqlite, in WAL
- * mode so that several worker processes read while one writes. It holds the classifier's token
- * counts (the global model and one per user), the messages each user taught it, the votes that
- * decide what the global model learns, and the greylist.
+ * mode so that several worker processes read while one writes. It holds the classifiers'
+ * models (Bayes token counts and n-gram weights, global and per user), the messages each user
+ * taught them, the votes that decide what the global models learn, and the greylist.
  *
  * The schema is versioned with `PRAGMA user_version`; each step below runs once, in order.
  */
@@ -52,6 +52,21 @@ const MIGRATIONS: readonly string[] = [
     first_seen INTEGER NOT NULL,
     passed_at INTEGER,
     last_seen INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  `,
+  `
+  -- The n-gram classifier (ngram/models.ts): the global weight vector (float32, little-endian)
+  -- with a version that workers compare to reload it, and each user's sparse correction.
+  CREATE TABLE ngram_global (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    version INTEGER NOT NULL,
+    weights BLOB NOT NULL
+  );
+  CREATE TABLE ngram_user (
+    user TEXT NOT NULL,
+    feature INTEGER NOT NULL,
+    weight REAL NOT NULL,
+    PRIMARY KEY (user, feature)
   ) WITHOUT ROWID;
   `,
 ];

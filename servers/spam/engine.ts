@@ -26,11 +26,12 @@ import { gtubeAnalyzer } from "./analyzers/gtube.ts";
 import { headersAnalyzer } from "./analyzers/headers.ts";
 import { heloAnalyzer } from "./analyzers/helo.ts";
 import { mimeAnalyzer } from "./analyzers/mime.ts";
+import { ngramAnalyzer } from "./analyzers/ngram.ts";
 import { receivedAnalyzer } from "./analyzers/received.ts";
 import { spfAnalyzer } from "./analyzers/spf.ts";
 import { urlsAnalyzer } from "./analyzers/urls.ts";
 import { virusAnalyzer } from "./analyzers/virus.ts";
-import { learnMessage, messageDigest, type LearnOutcome } from "./bayes/learning.ts";
+import { learnMessage, messageDigest, seedGlobal, type LearnOutcome } from "./bayes/learning.ts";
 import { BayesModels, type Verdict as LearnVerdict } from "./bayes/models.ts";
 import { tokenize } from "./bayes/tokenizer.ts";
 import type { ClamdClient } from "./clamd.ts";
@@ -38,7 +39,9 @@ import type { SpamConfig } from "./config.ts";
 import type { Database } from "./database.ts";
 import type { DnsResolve } from "./dns-cache.ts";
 import { Greylist } from "./greylist.ts";
-import { parseMail } from "./message/parse.ts";
+import { parseMail, type MailMessage } from "./message/parse.ts";
+import { features } from "./ngram/features.ts";
+import { NgramModels } from "./ngram/models.ts";
 import { inNetworks } from "./networks.ts";
 import { decide, spamStatusValue, type Verdict } from "./verdict.ts";
 
@@ -57,6 +60,7 @@ export const ANALYZERS: readonly Analyzer[] = [
   urlsAnalyzer,
   gtubeAnalyzer,
   bayesAnalyzer,
+  ngramAnalyzer,
   virusAnalyzer,
 ];
 
@@ -73,6 +77,13 @@ export interface CheckResult extends Verdict {
   readonly headers: readonly [string, string][];
 }
 
+export interface SeedMessage {
+  readonly raw: Buffer;
+  readonly verdict: LearnVerdict;
+  /** The envelope sender; default the message's Return-Path. */
+  readonly mailFrom?: string;
+}
+
 export interface SpamEngine {
   check(facts: CheckFacts): Promise<CheckResult>;
   learn(request: {
@@ -80,16 +91,21 @@ export interface SpamEngine {
     readonly verdict: LearnVerdict;
     readonly raw: Buffer;
   }): LearnOutcome;
+  /** Trains the global models on the operator's corpus (bayes/learning.ts seedGlobal). */
+  seed(messages: Iterable<SeedMessage>): number;
   readonly bayes: BayesModels;
+  readonly ngram: NgramModels;
 }
 
 export function createEngine(config: SpamConfig, deps: EngineDeps): SpamEngine {
   const now = deps.now ?? (() => new Date());
   const bayes = new BayesModels(deps.db, config.bayes);
+  const ngram = new NgramModels(deps.db);
   const greylist = config.greylist.enabled ? new Greylist(deps.db, config.greylist) : undefined;
   const analyzerDeps = {
     resolve: deps.resolve,
     bayes,
+    ngram,
     now,
     log: deps.log,
     ...(deps.clamd ? { clamd: deps.clamd } : {}),
@@ -153,16 +169,32 @@ export function createEngine(config: SpamConfig, deps: EngineDeps): SpamEngine {
 
   function learn(request: { user: string; verdict: LearnVerdict; raw: Buffer }): LearnOutcome {
     const message = parseMail(request.raw);
-    return learnMessage(bayes, config.bayes, {
+    return learnMessage(bayes, ngram, config.bayes, {
       user: request.user,
       verdict: request.verdict,
       digest: messageDigest(message),
       tokens: tokenize(message, { mailFrom: returnPath(message.header("return-path")) }),
+      features: features(message),
       now: Math.floor(now().getTime() / 1000),
     });
   }
 
-  return { check, learn, bayes };
+  function seed(messages: Iterable<SeedMessage>): number {
+    const prepared = function* () {
+      for (const m of messages) {
+        const message: MailMessage = parseMail(m.raw);
+        const mailFrom = m.mailFrom ?? returnPath(message.header("return-path"));
+        yield {
+          tokens: tokenize(message, { mailFrom }),
+          features: features(message),
+          verdict: m.verdict,
+        };
+      }
+    };
+    return seedGlobal(bayes, ngram, prepared());
+  }
+
+  return { check, learn, seed, bayes, ngram };
 }
 
 function authenticateMessage(

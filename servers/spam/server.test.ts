@@ -9,14 +9,11 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { RunningServer } from "../shared/lifecycle.ts";
 import { GTUBE } from "./analyzers/gtube.ts";
-import { seedGlobal } from "./bayes/learning.ts";
-import { BayesModels } from "./bayes/models.ts";
-import { tokenize } from "./bayes/tokenizer.ts";
 import { openDatabase } from "./database.ts";
 import { createCachingResolver, staticLookup } from "./dns-cache.ts";
-import { parseMail } from "./message/parse.ts";
+import { createEngine } from "./engine.ts";
 import { startSpamService } from "./service.ts";
-import { gardeningMessage, hamMessage, spamMessage } from "./testing/corpus.ts";
+import { gardeningMessage, hamMessage, spamMessage, syntheticSeed } from "./testing/corpus.ts";
 import { message, silentLog, testConfig } from "./testing/harness.ts";
 
 let dir: string;
@@ -44,18 +41,12 @@ before(async () => {
   dir = await mkdtemp(join(tmpdir(), "mailstack-spam-http-"));
   // The operator's seed corpus, trained before the service starts.
   const db = openDatabase(join(dir, "data"));
-  const models = new BayesModels(db, { minSpam: 5, minHam: 5, userWeight: 5 });
-  const tokens = (raw: string) => tokenize(parseMail(Buffer.from(raw)));
-  seedGlobal(models, [
-    ...Array.from({ length: 30 }, (_, i) => ({
-      tokens: tokens(hamMessage(i)),
-      verdict: "ham" as const,
-    })),
-    ...Array.from({ length: 30 }, (_, i) => ({
-      tokens: tokens(spamMessage(i)),
-      verdict: "spam" as const,
-    })),
-  ]);
+  const seeder = createEngine(testConfig({ dataDir: join(dir, "data") }), {
+    db,
+    resolve: createCachingResolver(staticLookup({})).resolve,
+    log: silentLog,
+  });
+  seeder.seed(syntheticSeed());
   db.close();
   await start();
 });
@@ -136,7 +127,8 @@ describe("POST /check", () => {
     assert.equal(status, 200);
     assert.equal(body.action, "junk");
     const symbols = body.symbols as Record<string, number>;
-    assert.equal(symbols.BAYES_SPAM_99, 7);
+    assert.equal(symbols.BAYES_SPAM_99, 5);
+    assert.equal(symbols.NGRAM_SPAM_99, 5);
     assert.match((body.symbolDetails as Record<string, string>).BAYES_SPAM_99 ?? "", /%$/);
     assert.ok(Array.isArray(body.headers));
   });

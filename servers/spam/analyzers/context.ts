@@ -10,6 +10,7 @@ import type { ClamdClient } from "../clamd.ts";
 import type { SpamConfig } from "../config.ts";
 import type { DnsResolve } from "../dns-cache.ts";
 import type { MailMessage } from "../message/parse.ts";
+import type { NgramModels } from "../ngram/models.ts";
 import type { SymbolName } from "../scores.ts";
 
 /** The envelope and connection facts the MTA sends with the message. */
@@ -28,6 +29,7 @@ export interface CheckFacts {
 export interface AnalyzerDeps {
   readonly resolve: DnsResolve;
   readonly bayes: BayesModels;
+  readonly ngram: NgramModels;
   readonly clamd?: ClamdClient;
   readonly now: () => Date;
   readonly log: Logger;

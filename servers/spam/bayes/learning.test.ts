@@ -6,28 +6,15 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { chi2Q, classify, tokenProbability } from "./chi2.ts";
-import { seedGlobal } from "./learning.ts";
 import { GLOBAL_MODEL, userModel } from "./models.ts";
-import { tokenize } from "./tokenizer.ts";
-import { parseMail } from "../message/parse.ts";
-import { gardeningMessage, hamMessage, spamMessage } from "../testing/corpus.ts";
+import { gardeningMessage, hamMessage, spamMessage, syntheticSeed } from "../testing/corpus.ts";
 import { testEngine, type TestEngine } from "../testing/harness.ts";
 
 const raw = (s: string): Buffer => Buffer.from(s);
-const tokens = (s: string): string[] => tokenize(parseMail(raw(s)));
 
 function seeded(overrides: Record<string, unknown> = {}): TestEngine {
   const t = testEngine({}, { bayes: { minSpam: 5, minHam: 5, ...overrides } });
-  seedGlobal(t.engine.bayes, [
-    ...Array.from({ length: 30 }, (_, i) => ({
-      tokens: tokens(hamMessage(i)),
-      verdict: "ham" as const,
-    })),
-    ...Array.from({ length: 30 }, (_, i) => ({
-      tokens: tokens(spamMessage(i)),
-      verdict: "spam" as const,
-    })),
-  ]);
+  t.engine.seed(syntheticSeed());
   return t;
 }
 

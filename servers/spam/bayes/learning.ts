@@ -1,14 +1,17 @@
 /**
- * What one `/learn` call does, and how the global model is kept from one user's poisoning.
+ * What one `/learn` call does, and how the global models are kept from one user's poisoning.
+ * Both content classifiers learn on the same events: Bayes (models.ts) and the n-gram model
+ * (../ngram/models.ts).
  *
- * - The user's own model learns the message at once. Learning the same message again with the
+ * - The user's own models learn the message at once. Learning the same message again with the
  *   same verdict does nothing; with the other verdict the message moves to the other class
  *   (the user moved it back out of Junk).
- * - The same call is the user's vote on the message for the global model. A message joins the
- *   global model only when at least `globalQuorum` distinct users voted for one class and more
- *   voted for it than for the other; when the majority changes later, the message moves (the
- *   tokens it was learned with are kept for that). One user, or a few who disagree with the
- *   rest, can never put a message into the global model by themselves.
+ * - The same call is the user's vote on the message for the global models. A message joins the
+ *   global models only when at least `globalQuorum` distinct users voted for one class and more
+ *   voted for it than for the other; when the majority changes later, Bayes moves the message
+ *   exactly (the tokens it was learned with are kept for that) and the n-gram model is taught
+ *   the new majority (an online model cannot unlearn; a tie teaches it nothing). One user, or a
+ *   few who disagree with the rest, can never put a message into the global models.
  * - A user's votes toward the global model are capped per day (`votesPerUserPerDay`): a
  *   compromised account that "learns" thousands of messages still trains only itself beyond it.
  *
@@ -18,6 +21,7 @@
 import { createHash } from "node:crypto";
 import { transaction } from "../database.ts";
 import type { MailMessage } from "../message/parse.ts";
+import type { NgramModels } from "../ngram/models.ts";
 import { GLOBAL_MODEL, userModel, type BayesModels, type Verdict } from "./models.ts";
 
 export interface LearningPolicy {
@@ -30,6 +34,8 @@ export interface LearnRequest {
   readonly verdict: Verdict;
   readonly digest: string;
   readonly tokens: readonly string[];
+  /** The message's n-gram features (../ngram/features.ts). */
+  readonly features: Uint32Array;
   /** Seconds since the epoch. */
   readonly now: number;
 }
@@ -56,11 +62,12 @@ const DAY = 86_400;
 
 export function learnMessage(
   models: BayesModels,
+  ngram: NgramModels,
   policy: LearningPolicy,
   request: LearnRequest,
 ): LearnOutcome {
   const db = models.db;
-  const { verdict, digest, tokens, now } = request;
+  const { verdict, digest, tokens, features, now } = request;
   const user = request.user.toLowerCase();
   const findLearned = db.prepare(
     "SELECT verdict, tokens FROM learned WHERE model = ? AND digest = ?",
@@ -77,6 +84,7 @@ export function learnMessage(
     if (mine?.verdict !== verdict) {
       if (mine) models.train(model, tokens, mine.verdict, -1);
       models.train(model, tokens, verdict, 1);
+      ngram.learnUser(user, features, verdict);
       saveLearned.run(model, digest, verdict, null, now);
       userOutcome = mine ? "moved" : "learned";
     }
@@ -116,6 +124,7 @@ export function learnMessage(
         models.train(GLOBAL_MODEL, JSON.parse(current.tokens) as string[], current.verdict, -1);
       if (target) {
         models.train(GLOBAL_MODEL, tokens, target, 1);
+        ngram.learnGlobal(features, target);
         saveLearned.run(GLOBAL_MODEL, digest, target, JSON.stringify(tokens), now);
         global = current ? "moved" : "learned";
       } else {
@@ -134,19 +143,23 @@ function majority(tally: { spam: number; ham: number }, quorum: number): Verdict
 }
 
 /**
- * Trains the global model directly, without votes: the operator's seed corpus (what `sa-learn`
- * run by an administrator does). Not reachable over HTTP.
+ * Trains the global models directly, without votes: the operator's seed corpus (what `sa-learn`
+ * run by an administrator does). Not reachable over HTTP. The n-gram model is trained on the
+ * whole corpus anew (several passes), so seed once with everything.
  */
 export function seedGlobal(
   models: BayesModels,
-  messages: Iterable<{ readonly tokens: readonly string[]; readonly verdict: Verdict }>,
+  ngram: NgramModels,
+  messages: Iterable<{
+    readonly tokens: readonly string[];
+    readonly features: Uint32Array;
+    readonly verdict: Verdict;
+  }>,
 ): number {
-  let n = 0;
+  const all = [...messages];
   transaction(models.db, () => {
-    for (const m of messages) {
-      models.train(GLOBAL_MODEL, m.tokens, m.verdict, 1);
-      n++;
-    }
+    for (const m of all) models.train(GLOBAL_MODEL, m.tokens, m.verdict, 1);
+    ngram.seed(all);
   });
-  return n;
+  return all.length;
 }

@@ -2,6 +2,7 @@
  * A small synthetic corpus for classifier tests: ham about work, spam about offers, built from
  * fixed vocabularies with a seeded generator, so every run sees the same messages.
  */
+import type { SeedMessage } from "../engine.ts";
 import { message } from "./harness.ts";
 
 const HAM_WORDS = `meeting agenda project review budget quarter deadline draft report colleague team
@@ -70,4 +71,18 @@ export function gardeningMessage(i: number): string {
     },
     body: `${sentence(words, random, 40)}\r\n`,
   });
+}
+
+/** The operator's seed corpus of the tests: 30 ham and 30 spam. */
+export function syntheticSeed(): SeedMessage[] {
+  return [
+    ...Array.from({ length: 30 }, (_, i) => ({
+      raw: Buffer.from(hamMessage(i)),
+      verdict: "ham" as const,
+    })),
+    ...Array.from({ length: 30 }, (_, i) => ({
+      raw: Buffer.from(spamMessage(i)),
+      verdict: "spam" as const,
+    })),
+  ];
 }
