@@ -59,8 +59,12 @@ async function expectNoStrayErrors(fn: () => Promise<void>): Promise<void> {
   assert.deepEqual(stray, []);
 }
 
-/** Asserts `promise` rejects with DirectoryUnavailableError within `withinMs`. */
-async function rejectsUnavailable(promise: Promise<unknown>, withinMs: number): Promise<void> {
+/**
+ * The request fails as unavailable, and it does so because our timeout fired, not the
+ * operating system's (minutes): the bound is loose so that a loaded machine does not fail it.
+ */
+async function rejectsUnavailable(promise: Promise<unknown>, timeoutMs: number): Promise<void> {
+  const withinMs = timeoutMs + 8_000;
   const started = performance.now();
   await assert.rejects(promise, DirectoryUnavailableError);
   const took = performance.now() - started;
@@ -81,10 +85,11 @@ describe("ldap: when slapd goes away", () => {
           ok: false,
           reason: "unavailable",
         });
-        await rejectsUnavailable(d.resolve(alice.address), timeoutMs + 200);
-        await rejectsUnavailable(d.findUser(alice.address), timeoutMs + 200);
+        await rejectsUnavailable(d.resolve(alice.address), timeoutMs);
+        await rejectsUnavailable(d.findUser(alice.address), timeoutMs);
         // Every pooled connection is tried in turn; none may hang or leak an error.
-        for (let i = 0; i < 6; i++) await rejectsUnavailable(d.resolve("team@example.test"), 1000);
+        for (let i = 0; i < 6; i++)
+          await rejectsUnavailable(d.resolve("team@example.test"), timeoutMs);
 
         await slapd.start();
         const back = await d.resolve(alice.address);
@@ -103,14 +108,14 @@ describe("ldap: when slapd goes away", () => {
         assert.equal((await d.findUser(alice.address))?.address, alice.address);
         slapd.pause();
         try {
-          await rejectsUnavailable(d.resolve(alice.address), timeoutMs + 300);
+          await rejectsUnavailable(d.resolve(alice.address), timeoutMs);
           assert.deepEqual(await d.authenticate(alice.address, alice.password, client), {
             ok: false,
             reason: "unavailable",
           });
           // A fresh directory, whose first connection hangs in the bind, gives up as well.
           const fresh = open({ timeoutMs });
-          await rejectsUnavailable(fresh.resolve(alice.address), timeoutMs + 300);
+          await rejectsUnavailable(fresh.resolve(alice.address), timeoutMs);
           await fresh.close();
         } finally {
           slapd.resume();
