@@ -4,6 +4,10 @@
  *   mailstack start [--config FILE]          run the whole system locally
  *   mailstack status [--config FILE | --data-dir DIR] [--json]
  *   mailstack plan --stack ENV [--json] [--zone-dir DIR]
+ *   mailstack queue list | show ID | retry ID|--all | delete ID   the MTA's queue (cli/queue)
+ *   mailstack dkim rotate --stack ENV       the next step of a DKIM key rotation (cli/dkim)
+ *   mailstack backup --out DIR | restore --from DIR [--force]     the data directory (cli/store)
+ *   mailstack export | import --user ADDRESS --format maildir|mbox --out|--from DIR
  *   mailstack hash-password [--bcrypt] [--ldap]   read a password, print its hash
  */
 import { parseArgs } from "node:util";
@@ -12,7 +16,9 @@ import { dkimCommand } from "./dkim/dkim-command.ts";
 import { hashPasswordCommand } from "./hash-password.ts";
 import { planCommand } from "./plan/plan-command.ts";
 import { queueCommand } from "./queue/queue-command.ts";
+import { spamCommand } from "./spam/spam-command.ts";
 import { startCommand } from "./start-command.ts";
+import { isStoreCommand, storeCommand } from "./store/store-command.ts";
 import { statusCommand } from "./status-command.ts";
 
 export const USAGE = `Usage: mailstack <command> [options]
@@ -26,6 +32,19 @@ Commands:
                                           records as zone files, DKIM selectors and their states
   queue list | show ID | retry ID|--all | delete ID [--data-dir DIR | --config FILE] [--json]
                                           the MTA's mail queue (safe while the MTA runs)
+  backup --out DIR [--data-dir DIR | --config FILE] [--json]
+                                          a consistent snapshot of every user's mail, the CA,
+                                          DKIM keys, spam learning and queue (safe while running)
+  restore --from DIR [--data-dir DIR | --config FILE] [--force] [--no-queue] [--json]
+                                          bring a backup back (mailstack stopped; --force to
+                                          replace mail or keys the data directory already has)
+  export --user ADDRESS --format maildir|mbox --out DIR [--data-dir DIR | --config FILE] [--json]
+                                          one user's mail as a Maildir++ tree or mbox files
+  import --user ADDRESS --format maildir|mbox --from DIR [--data-dir DIR | --config FILE] [--json]
+                                          add a Maildir++ tree or mbox files to a user's mail
+  spam seed --from DIR [--force] | status [--json] [--data-dir DIR | --config FILE]
+                                          seed the spam filter's global models from DIR/spam
+                                          and DIR/ham; what its models have learned
   hash-password [--bcrypt] [--ldap]       read a password on stdin and print its hash
                                           (argon2id by default; --ldap adds the {ARGON2}/{CRYPT} prefix)
   help                                    show this text`;
@@ -34,6 +53,8 @@ async function main(argv: string[]): Promise<number> {
   const [command = "help", ...rest] = argv;
   if (command === "dkim") return dkimCommand(rest); // parses its own options (cli/dkim)
   if (command === "queue") return queueCommand(rest); // parses its own options (cli/queue)
+  if (isStoreCommand(command)) return storeCommand(command, rest); // (cli/store)
+  if (command === "spam") return spamCommand(rest); // parses its own options (cli/spam)
   const { values } = parseArgs({
     args: rest,
     options: {
