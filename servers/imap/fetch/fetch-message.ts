@@ -6,6 +6,8 @@
 import {
   decodeTransfer,
   filterHeaderFields,
+  findPart,
+  sectionRange,
   type MailboxView,
   type MessageMetadata,
   type MessageSummary,
@@ -15,8 +17,6 @@ import { bodyStructureValue, envelopeValue } from "../protocol/envelope.ts";
 import { no } from "../protocol/errors.ts";
 import { atom, literal, str, type Atom, type Value } from "../protocol/serializer.ts";
 import type { FetchItem, Partial, SectionSpec } from "./fetch-items.ts";
-import { decodeQuotedPrintable } from "./quoted-printable.ts";
-import { partAt, sectionRange } from "./sections.ts";
 
 /** The message disappeared from the store while we read it. */
 export class MessageGone extends Error {}
@@ -68,7 +68,11 @@ async function readSection(
   else {
     if (!ctx.metadata) throw new MessageGone();
     // RFC 9051 §6.4.5: a section the message lacks is returned empty, not as an error.
-    range = sectionRange(ctx.metadata.mime, section) ?? { start: 0, end: 0 };
+    const text =
+      section.text === "HEADER.FIELDS" || section.text === "HEADER.FIELDS.NOT"
+        ? "HEADER"
+        : section.text;
+    range = sectionRange(ctx.metadata.mime, { part: section.part, text }) ?? { start: 0, end: 0 };
   }
   const fields = section.text.startsWith("HEADER.FIELDS");
   if (partial && !fields) {
@@ -93,7 +97,7 @@ async function readBinary(ctx: MessageContext, part: readonly number[]): Promise
     if (!bytes) throw new MessageGone();
     return bytes;
   }
-  const node = ctx.metadata && partAt(ctx.metadata.mime, part);
+  const node = ctx.metadata && findPart(ctx.metadata.mime, part);
   if (!node) throw no("No such part", "UNKNOWN-CTE");
   const encoding = (node.encoding ?? "7bit").trim().toLowerCase();
   if (!["7bit", "8bit", "binary", "base64", "quoted-printable"].includes(encoding)) {
@@ -101,7 +105,6 @@ async function readBinary(ctx: MessageContext, part: readonly number[]): Promise
   }
   const raw = await readRange(ctx, node.bodyStart, node.bodyEnd);
   if (node.children || node.message) return raw;
-  if (encoding === "quoted-printable") return decodeQuotedPrintable(raw);
   return decodeTransfer(Buffer.from(raw).toString("latin1"), encoding);
 }
 

@@ -3,7 +3,6 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { encodeBinaryParts } from "../commands/encode-binary.ts";
 import { createEnv, loggedIn, type TestEnv } from "../testing/harness.ts";
-import { decodeQuotedPrintable } from "./quoted-printable.ts";
 
 const crlf = (lines: string[]) => lines.join("\r\n");
 
@@ -82,11 +81,37 @@ describe("section numbers and binary content", () => {
     assert.equal(encodeBinaryParts(Buffer.from("no nul\r\n")).toString(), "no nul\r\n");
   });
 
-  it("decodes quoted-printable by RFC 2045 §6.7: trailing space dropped, soft breaks joined", () => {
-    const input = crlf(["hello  ", "bar=", "", "foo\t=", "bar", "foo\t \t= ", "=62", "x=3Dy=", ""]);
-    assert.equal(
-      decodeQuotedPrintable(Buffer.from(input)).toString(),
-      crlf(["hello", "bar", "foo\tbar", "foo\t \tb", "x=y"]),
-    );
+  it("BINARY[1] drops quoted-printable transport padding, RFC 2045 §6.7 (imaptest)", async (t) => {
+    const c = await loggedIn(t, env, "carol", "INBOX");
+    const raw = crlf([
+      "Content-Type: text/plain",
+      "Content-Transfer-Encoding: quoted-printable",
+      "",
+      "hello  ",
+      "bar=",
+      "",
+      "foo\t=",
+      "bar",
+      "foo\t \t= ",
+      "=62",
+      "foo = \t",
+      "bar",
+      "",
+    ]);
+    c.write(`a APPEND INBOX {${raw.length}+}\r\n${raw}\r\n`);
+    await c.run(`
+      S: * 1 EXISTS
+      S: * 1 RECENT
+      S: a OK [APPENDUID ...] APPEND completed
+      C: b FETCH 1 (BINARY.SIZE[1] BINARY.PEEK[1])
+      S: * 1 FETCH (BINARY.SIZE[1] 39 BINARY[1] {39}
+      S: hello
+      S: bar
+      S: foo\tbar
+      S: foo\t \tb
+      S: foo bar
+      S: )
+      S: b OK FETCH completed
+    `);
   });
 });

@@ -198,3 +198,29 @@ test("HEADER.FIELDS and HEADER.FIELDS.NOT keep matching fields, folding and the 
   );
   assert.equal(Buffer.from(filterHeaderFields(header, ["X-None"], false)).toString(), "\r\n");
 });
+
+test("a top-level message/rfc822 is part 1, its header 1.HEADER and its body 1.1 (imaptest)", () => {
+  const raw = crlf([
+    "From: user@domain.org",
+    "Content-Type: message/rfc822",
+    "",
+    "From: sub@domain.org",
+    "Subject: submsg",
+    "",
+    "Hello world",
+    "",
+  ]);
+  const { root } = parseMessage(raw);
+  const get = (part: number[], text: "" | "HEADER" | "TEXT" | "MIME"): string => {
+    const range = sectionRange(root, { part, text });
+    return range ? slice(raw, range.start, range.end) : "(none)";
+  };
+  assert.equal(findPart(root, [1]), root, "part 1 of a non-multipart message is its body");
+  assert.equal(get([1], ""), "From: sub@domain.org\r\nSubject: submsg\r\n\r\nHello world\r\n");
+  assert.equal(get([1], "HEADER"), "From: sub@domain.org\r\nSubject: submsg\r\n\r\n");
+  assert.equal(get([1], "TEXT"), "Hello world\r\n");
+  assert.equal(get([1, 1], ""), "Hello world\r\n");
+  assert.equal(get([1, 2], ""), "(none)");
+  assert.equal(get([2], ""), "(none)");
+  assert.equal(findPart(parseMessage(crlf(["Subject: x", "", "body"])).root, [1, 1]), undefined);
+});

@@ -209,20 +209,32 @@ export function splitMultipart(
   return parts;
 }
 
-/** The part an IMAP part number names (RFC 9051 §6.4.5), or undefined. */
+/**
+ * The part an IMAP part number names (RFC 9051 §6.4.5, RFC 3501 §6.4.5), or undefined. Numbers
+ * name the parts of a multipart and, inside a message/rfc822 part, the parts of the message it
+ * encloses. The top-level message is such an enclosure too, so a non-multipart message has
+ * exactly one part, "1", which is its body: also when that body is itself a message/rfc822
+ * (then "1" is the whole enclosed message, "1.HEADER" its header and "1.1" its body).
+ */
 export function findPart(root: MimePart, path: readonly number[]): MimePart | undefined {
-  let node: MimePart = root;
+  let node = root;
+  let enclosure = true;
   for (const n of path) {
-    // A part number inside a message/rfc822 addresses the encapsulated message's body parts.
-    const container = node.message ? node.message.root : node;
-    if (container.children) {
-      const child = container.children[n - 1];
-      if (!child) return undefined;
-      node = child;
-    } else if (n === 1) {
-      // A non-multipart entity has exactly one part, number 1: itself.
-      node = container;
-    } else return undefined;
+    const next = subparts(node, enclosure)[n - 1];
+    if (!next) return undefined;
+    node = next;
+    enclosure = false;
   }
   return node;
+}
+
+/** The parts a number selects from: a multipart's children, or what an enclosure holds. */
+function subparts(node: MimePart, enclosure: boolean): readonly MimePart[] {
+  if (node.children) return node.children;
+  if (enclosure) return [node];
+  if (node.message) {
+    const inner = node.message.root;
+    return inner.children ?? [inner];
+  }
+  return [];
 }
