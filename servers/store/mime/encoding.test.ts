@@ -1,6 +1,12 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { decodeBase64, decodeHeaderValue, decodeQuotedPrintable, searchForm } from "./encoding.ts";
+import {
+  decodeBase64,
+  decodeHeaderValue,
+  decodeQuotedPrintable,
+  decodeTransfer,
+  searchForm,
+} from "./encoding.ts";
 import { decodeExtended, parseStructured } from "./params.ts";
 
 test("RFC 2047 §8 examples decode as the RFC says", () => {
@@ -36,7 +42,23 @@ test("quoted-printable and base64 decoding is lenient", () => {
     "café softbreak =XZ",
   );
   assert.equal(Buffer.from(decodeBase64("aGVs\r\nbG8=")).toString(), "hello");
+  assert.equal(Buffer.from(decodeQuotedPrintable("a_b=3F", true)).toString(), "a b?");
   assert.equal(Buffer.from(decodeBase64("aGVsbG8")).toString(), "hello");
+});
+
+test("quoted-printable drops transport padding (RFC 2045 §6.7 rule 3), also around soft breaks", () => {
+  // Cases from imaptest's fetch-binary-mime-qp: padding at a hard break, before and after "=".
+  const crlf = (lines: string[]): string => lines.join("\r\n");
+  const input = crlf(["hello  ", "bar=", "", "foo\t=", "bar", "foo\t \t= ", "=62", "x=3Dy=", ""]);
+  assert.equal(
+    Buffer.from(decodeQuotedPrintable(input)).toString(),
+    crlf(["hello", "bar", "foo\tbar", "foo\t \tb", "x=y"]),
+  );
+  assert.equal(
+    Buffer.from(decodeQuotedPrintable("lf \nline=\n\tend")).toString(),
+    "lf\r\nline\tend",
+  );
+  assert.equal(Buffer.from(decodeTransfer("a=20 \r\n", "Quoted-Printable")).toString(), "a \r\n");
 });
 
 test("search form folds case and compatibility forms", () => {

@@ -10,27 +10,71 @@ export function decodeBase64(binary: string): Uint8Array {
   return Buffer.from(binary.replace(/[^A-Za-z0-9+/]/g, ""), "base64");
 }
 
-/** RFC 2045 §6.7: `=XX` escapes, soft line breaks (`=` at line end) removed. */
-export function decodeQuotedPrintable(binary: string, header = false): Uint8Array {
-  const out = Buffer.allocUnsafe(binary.length);
-  let n = 0;
-  for (let i = 0; i < binary.length; i++) {
-    const c = binary.charCodeAt(i);
-    if (c === 61 /* = */) {
-      const hex = binary.slice(i + 1, i + 3);
-      if (/^[0-9A-Fa-f]{2}$/.test(hex)) {
-        out[n++] = parseInt(hex, 16);
-        i += 2;
-        continue;
-      }
-      const soft = /^[ \t]*\r?\n/.exec(binary.slice(i + 1, i + 80));
-      if (soft) {
-        i += soft[0].length;
-        continue;
-      }
+const isHex = (c: number): boolean =>
+  (c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102);
+
+/** Writes `=XX` escapes of s[start, end) decoded into out at n; returns the new n. */
+function decodeEscapes(
+  s: string,
+  start: number,
+  end: number,
+  out: Buffer,
+  n: number,
+  header: boolean,
+): number {
+  for (let i = start; i < end; i++) {
+    const c = s.charCodeAt(i);
+    if (
+      c === 61 /* = */ &&
+      i + 2 < end &&
+      isHex(s.charCodeAt(i + 1)) &&
+      isHex(s.charCodeAt(i + 2))
+    ) {
+      out[n++] = parseInt(s.slice(i + 1, i + 3), 16);
+      i += 2;
+    } else {
+      // RFC 2047 §4.2: in the Q encoding "_" stands for a space. A malformed "=" is kept
+      // (RFC 2045 §6.7, note (2)).
+      out[n++] = header && c === 95 ? 32 : c & 0xff;
     }
-    // RFC 2047 §4.2: in the Q encoding "_" stands for a space.
-    out[n++] = header && c === 95 ? 32 : c & 0xff;
+  }
+  return n;
+}
+
+/**
+ * RFC 2045 §6.7, line by line: white space at the end of an encoded line is transport padding
+ * and removed (rule 3), also after the "=" of a soft line break (white space before that "=" is
+ * data: it is how an encoder keeps trailing spaces); "=" at the end of a line joins it to the
+ * next (rule 5); `=XX` is an octet (rule 1). A hard line break is a CRLF in canonical form,
+ * whether it arrived as CRLF or LF. With `header`, the RFC 2047 Q form of an encoded word (no
+ * lines, "_" for space).
+ */
+export function decodeQuotedPrintable(binary: string, header = false): Uint8Array {
+  if (header) {
+    const out = Buffer.allocUnsafe(binary.length);
+    return out.subarray(0, decodeEscapes(binary, 0, binary.length, out, 0, true));
+  }
+  let lines = 1;
+  for (let lf = binary.indexOf("\n"); lf >= 0; lf = binary.indexOf("\n", lf + 1)) lines++;
+  const out = Buffer.allocUnsafe(binary.length + lines);
+  let n = 0;
+  let start = 0;
+  for (;;) {
+    const lf = binary.indexOf("\n", start);
+    const last = lf < 0;
+    let end = last ? binary.length : lf;
+    if (!last && end > start && binary.charCodeAt(end - 1) === 13) end--;
+    while (end > start && (binary.charCodeAt(end - 1) === 32 || binary.charCodeAt(end - 1) === 9)) {
+      end--;
+    }
+    const soft = end > start && binary.charCodeAt(end - 1) === 61;
+    n = decodeEscapes(binary, start, soft ? end - 1 : end, out, n, false);
+    if (last) break;
+    if (!soft) {
+      out[n++] = 13;
+      out[n++] = 10;
+    }
+    start = lf + 1;
   }
   return out.subarray(0, n);
 }
