@@ -150,6 +150,7 @@ export interface ThreadFacts {
   readonly messageId: string | null;
   /** References then In-Reply-To message-ids, oldest first, without angle brackets. */
   readonly references: readonly string[];
+  /** RFC 5256 §2.1 base subject, decoded and case-folded: equal strings are the same subject. */
   readonly baseSubject: string;
   /** The sent date (Date header, else INTERNALDATE), milliseconds since the epoch. */
   readonly sentTime: number;

@@ -93,6 +93,25 @@ describe("SEARCH, ESEARCH, SEARCHRES", () => {
     `);
   });
 
+  it("finds addresses whose header hides them behind comments (imaptest search-addresses)", async (t) => {
+    const raw = (from: string) => Buffer.from(`From: ${from}\r\nSubject: x\r\n\r\nbody\r\n`);
+    await seed(env, "grace", "INBOX", [
+      raw("user-from@domain.org"),
+      raw("<user-from (comment)@ (comment) domain.org>"),
+      raw("user-from@domain.org (RealFrom)"),
+      raw("other@domain.org"),
+    ]);
+    const c = await loggedIn(t, env, "grace", "INBOX");
+    await c.run(`
+      C: a SEARCH FROM user-from@domain.org
+      S: * SEARCH 1 2 3
+      S: a OK SEARCH completed
+      C: b SEARCH FROM realfrom
+      S: * SEARCH 3
+      S: b OK SEARCH completed
+    `);
+  });
+
   it("answers ESEARCH for RETURN options and IMAP4rev2, saves results for $", async (t) => {
     const c = await loggedIn(t, env, "alice");
     await c.command("e EXAMINE INBOX");

@@ -84,6 +84,46 @@ describe("SORT and THREAD", () => {
     `);
   });
 
+  it("sorts address groups by their name and DISPLAYTO by decoded names (imaptest)", async (t) => {
+    const raw = (header: string) => Buffer.from(`${header}\r\nSubject: x\r\n\r\nbody\r\n`);
+    await seed(env, "grace", "INBOX", [
+      raw("Cc: user2@domain2.org (foo bar)\r\nTo: foo bar <a@b.c>"),
+      raw("Cc: user2: blah@domain1.org;\r\nTo: =?iso-8859-1?q?foo_aar?= <e@f.g>"),
+      raw("Cc: user1@domain1.org\r\nTo: a: xx@xx.org, yy@yy.org;"),
+      raw("To: empty:;"),
+    ]);
+    const c = await loggedIn(t, env, "grace", "INBOX");
+    await c.run(`
+      C: a SORT (CC) US-ASCII 1:3
+      S: * SORT 3 1 2
+      S: a OK SORT completed
+      C: b SORT (REVERSE CC) US-ASCII 1:3
+      S: * SORT 1 2 3
+      S: b OK SORT completed
+      C: c SORT (DISPLAYTO) UTF-8 ALL
+      S: * SORT 3 4 2 1
+      S: c OK SORT completed
+    `);
+  });
+
+  it("gathers base subjects that differ only in case (RFC 5256 §2.1)", async (t) => {
+    await seed(env, "heidi", "INBOX", [
+      message({ subject: "apple pie", date: "Mon, 7 Feb 2022 10:00:00 +0000" }),
+      message({ subject: "Re: APPLE PIE", date: "Tue, 8 Feb 2022 10:00:00 +0000" }),
+      message({ subject: "banana", date: "Wed, 9 Feb 2022 10:00:00 +0000" }),
+      message({ subject: "Apple Pie", date: "Thu, 10 Feb 2022 10:00:00 +0000" }),
+    ]);
+    const c = await loggedIn(t, env, "heidi", "INBOX");
+    await c.run(`
+      C: a THREAD ORDEREDSUBJECT UTF-8 ALL
+      S: * THREAD (1 (2)(4))(3)
+      S: a OK THREAD completed
+      C: b THREAD REFERENCES UTF-8 ALL
+      S: * THREAD ((1 2)(4))(3)
+      S: b OK THREAD completed
+    `);
+  });
+
   it("builds REFERENCES threads with dummies, loops and subject gathering (RFC 5256 §2.2)", () => {
     const fact = (
       uid: number,

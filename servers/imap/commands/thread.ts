@@ -35,7 +35,7 @@ function threadCommand(name: "THREAD" | "UID THREAD", uid: boolean) {
       if (args.alg === "REFERENCES") {
         // Reply-ness matters only where two threads could share a subject: read those subjects.
         const counts = new Map<string, number>();
-        const key = (f: ThreadFacts) => f.baseSubject.normalize("NFKC").toLowerCase();
+        const key = (f: ThreadFacts) => f.baseSubject;
         for (const f of visible) counts.set(key(f), (counts.get(key(f)) ?? 0) + 1);
         const shared = visible.filter((f) => (counts.get(key(f)) ?? 0) > 1 && key(f) !== "");
         const replies = new Set<number>();

@@ -13,8 +13,8 @@ export interface ThreadNode {
 
 const byDate = (a: ThreadFacts, b: ThreadFacts): number => a.sentTime - b.sentTime || a.uid - b.uid;
 
-/** Base subjects compare with i;unicode-casemap (RFC 5256 §2.1): case folded. */
-const subjectKey = (fact: ThreadFacts): string => fact.baseSubject.normalize("NFKC").toLowerCase();
+/** Base subjects as the store gives them: already case-folded (RFC 5256 §2.1). */
+const subjectKey = (fact: ThreadFacts): string => fact.baseSubject;
 
 export function orderedSubject(facts: readonly ThreadFacts[]): ThreadNode[] {
   const sorted = [...facts].sort((a, b) => {

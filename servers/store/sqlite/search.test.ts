@@ -194,14 +194,14 @@ test("SORT by each RFC 5256 key, ties in UID order", async (t) => {
   );
 });
 
-test("thread facts carry message ids, references and base subjects", async (t) => {
+test("thread facts carry message ids, references and case-folded base subjects", async (t) => {
   const { account } = await tempAccount(t);
   await account.append("INBOX", message({ messageId: "root@x", subject: "Plan" }));
   await account.append(
     "INBOX",
     message({
       messageId: "reply@x",
-      subject: "Re: [team] Plan",
+      subject: "Re: [team] PLAN",
       headers: ["In-Reply-To: <root@x>", "References: <older@x> <root@x>"],
     }),
   );
@@ -209,8 +209,61 @@ test("thread facts carry message ids, references and base subjects", async (t) =
   assert.deepEqual(
     facts.map((f) => [f.uid, f.messageId, f.references, f.baseSubject]),
     [
-      [1, "root@x", [], "Plan"],
-      [2, "reply@x", ["older@x", "root@x"], "Plan"],
+      [1, "root@x", [], "plan"],
+      [2, "reply@x", ["older@x", "root@x"], "plan"],
     ],
   );
+});
+
+/** Raw messages from imaptest's search-addresses, sort-addresses and sort-display-to. */
+async function rawFixture(t: TestContext, headers: string[]): Promise<MailboxView> {
+  const { account } = await tempAccount(t);
+  for (const header of headers) {
+    await account.append("INBOX", Buffer.from(`${header}\r\nSubject: x\r\n\r\nbody\r\n`));
+  }
+  return account.openMailbox("INBOX");
+}
+
+test("SEARCH FROM finds an address with comments inside it (imaptest search-addresses)", async (t) => {
+  const inbox = await rawFixture(t, [
+    "From: user-from@domain.org",
+    "From: RealFrom <user-from@domain.org>",
+    "From: <user-from (comment)@ (comment) domain.org>",
+    "From: user-from@domain.org (RealFrom)",
+    "From: user-from1@domain.org, user-from2@domain.org",
+    "From: =?utf-8?q?J=C3=B6rg?= (the boss) <joerg@example.de>",
+  ]);
+  const from = (value: string) => inbox.search([{ type: "header", field: "FROM", value }]);
+  assert.deepEqual(await from("user-from@domain.org"), [1, 2, 3, 4]);
+  assert.deepEqual(await from("realfrom"), [2, 4]);
+  assert.deepEqual(await from("comment"), [3], "the header as written still matches");
+  assert.deepEqual(await from("jörg"), [6]);
+  assert.deepEqual(await from("joerg@example.de"), [6]);
+});
+
+test("SORT address keys: a group counts as its name, display names decoded (RFC 5256, RFC 5957)", async (t) => {
+  const cc = await rawFixture(t, [
+    "Cc: user2@domain2.org (foo bar)",
+    "Cc: user2: blah@domain1.org;",
+    "Cc: user1@domain1.org",
+  ]);
+  assert.deepEqual(await cc.sort([{ key: "cc" }], [{ type: "all" }]), [3, 1, 2]);
+  assert.deepEqual(await cc.sort([{ key: "cc", reverse: true }], [{ type: "all" }]), [1, 2, 3]);
+  const to = await rawFixture(t, [
+    "To: foo bar <a@b.c>",
+    "To: b@c.d",
+    "To: d",
+    "To: =?iso-8859-1?q?foo_aar?= <e@f.g>",
+    "To: =?iso-8859-1?q?foo_car?= <f@g.h>",
+    "To: a: xx@xx.org, yy@yy.org;",
+    "To: z: aa@aa.org, bb@bb.org;",
+    "To: empty:;",
+  ]);
+  const all: SearchKey[] = [{ type: "all" }];
+  assert.deepEqual(await to.sort([{ key: "displayto" }], all), [6, 2, 3, 8, 4, 1, 5, 7]);
+  assert.deepEqual(
+    await to.sort([{ key: "displayto", reverse: true }], all),
+    [7, 5, 1, 4, 8, 3, 2, 6],
+  );
+  assert.deepEqual(await to.sort([{ key: "to" }], all), [1, 6, 2, 3, 4, 8, 5, 7]);
 });

@@ -6,6 +6,8 @@
  */
 import type { DatabaseSync, SQLInputValue } from "node:sqlite";
 import { systemFlagBit } from "../flags.ts";
+import type { Address } from "../mime/address.ts";
+import { addressSearchText, addressSortKey, displaySortKey } from "../mime/address-keys.ts";
 import { searchForm } from "../mime/encoding.ts";
 import type { Day, SearchKey } from "../search-key.ts";
 import { inUidSet, normalizeUidSet } from "../uid-set.ts";
@@ -20,6 +22,9 @@ const COLUMNS: Readonly<Record<string, string>> = {
   cc: "c.s_cc",
   bcc: "c.s_bcc",
 };
+
+/** Address fields: besides the header text, the envelope's addresses (comments dropped). */
+const ADDRESS_FIELDS = new Set(["from", "to", "cc", "bcc"]);
 
 /** UID sets with more ranges than this are tested in JS rather than spelled as SQL. */
 const MAX_SQL_RANGES = 32;
@@ -47,6 +52,18 @@ function registerFunctions(db: DatabaseSync): void {
       if (line.startsWith(p) && line.includes(n, p.length)) return 1;
     }
     return 0;
+  });
+  const address = (json: SQLInputValue): Address | undefined =>
+    typeof json === "string" ? (JSON.parse(json) as Address) : undefined;
+  db.function("address_sort_key", { deterministic: true }, (first) =>
+    addressSortKey(address(first)),
+  );
+  db.function("display_sort_key", { deterministic: true }, (first) =>
+    displaySortKey(address(first)),
+  );
+  db.function("address_match", { deterministic: true }, (list, needle) => {
+    if (typeof list !== "string") return 0;
+    return addressSearchText(JSON.parse(list) as Address[]).includes(String(needle)) ? 1 : 0;
   });
   registered.add(db);
 }
@@ -136,7 +153,11 @@ class Compiler {
     if (column && value !== "") {
       this.joins.add("c");
       this.params.push(value);
-      return `instr(${column}, ?) > 0`;
+      if (!ADDRESS_FIELDS.has(field)) return `instr(${column}, ?) > 0`;
+      // A comment inside an address ("<user (x)@host>") hides it from the header text: such
+      // headers, and only those, are matched on their envelope addresses too.
+      this.params.push(value);
+      return `(instr(${column}, ?) > 0 OR (instr(${column}, '(') > 0 AND address_match(json_extract(c.envelope, '$.${field}'), ?)))`;
     }
     this.joins.add("h");
     const prefix = `${field}: `;

@@ -1,8 +1,11 @@
 /**
- * SORT (RFC 5256 §3, RFC 5957 DISPLAYFROM/DISPLAYTO) and the facts THREAD needs, on the sort
- * keys computed at append time. Strings compare as stored (already i;ascii-casemap folded), and
- * ties fall back to UID order, which is sequence order (RFC 5256 §3: "the sequence number").
+ * SORT (RFC 5256 §3, RFC 5957 DISPLAYFROM/DISPLAYTO) and the facts THREAD needs. SUBJECT uses
+ * the key computed at append time (already i;ascii-casemap folded); the address keys come from
+ * the first address of the stored ENVELOPE (mime/address-keys.ts), where a group counts as an
+ * address named by the group. Ties fall back to UID order, which is sequence order (RFC 5256
+ * §3: "the sequence number").
  */
+import { searchForm } from "../mime/encoding.ts";
 import type { SearchKey } from "../search-key.ts";
 import type { SortCriterion, SortKey, ThreadFacts } from "../types.ts";
 import type { Database } from "./database.ts";
@@ -10,15 +13,15 @@ import { fromClause, withSearch } from "./search.ts";
 
 const EXPRESSIONS: Readonly<Record<SortKey, string>> = {
   arrival: "m.internal_time",
-  cc: "c.sort_cc",
+  cc: "address_sort_key(json_extract(c.envelope, '$.cc[0]'))",
   // RFC 5256: the sent date, or INTERNALDATE when the Date header is missing or unparsable.
   date: "coalesce(c.sent_time, m.internal_time)",
-  from: "c.sort_from",
+  from: "address_sort_key(json_extract(c.envelope, '$.from[0]'))",
   size: "m.size",
   subject: "c.sort_subject",
-  to: "c.sort_to",
-  displayfrom: "c.sort_display_from",
-  displayto: "c.sort_display_to",
+  to: "address_sort_key(json_extract(c.envelope, '$.to[0]'))",
+  displayfrom: "display_sort_key(json_extract(c.envelope, '$.from[0]'))",
+  displayto: "display_sort_key(json_extract(c.envelope, '$.to[0]'))",
 };
 
 export function sort(
@@ -68,7 +71,8 @@ export function threadFacts(
       uid: r.uid,
       messageId: r.message_id,
       references: JSON.parse(r.thread_refs) as string[],
-      baseSubject: r.base_subject,
+      // RFC 5256 §2.1: base subjects compare case-insensitively; search form folds them.
+      baseSubject: searchForm(r.base_subject),
       sentTime: r.sent,
     }));
   });
