@@ -17,7 +17,6 @@ import { loadTlsMaterial, type TlsMaterial } from "../shared/tls/tls-material.ts
 import type { ImapConfig } from "./config.ts";
 import { IDLE_KEEPALIVE_MS } from "./limits.ts";
 import type { ImapServices, SessionSettings } from "./session/command.ts";
-import { SessionPeers } from "./session/peers.ts";
 import { REGISTRY } from "./session/registry.ts";
 import { ImapSession } from "./session/session.ts";
 import { SocketTransport } from "./socket-transport.ts";
@@ -25,14 +24,14 @@ import { SocketTransport } from "./socket-transport.ts";
 /** Sessions still open this long after stop() are cut. */
 const STOP_TIMEOUT_MS = 5000;
 
-/** What the server is given; it adds the per-process session registry itself. */
-export type ImapDependencies = Omit<ImapServices, "peers">;
+/** What the server is given: the services its sessions share. */
+export type ImapDependencies = ImapServices;
 
 export async function startImap(
   config: ImapConfig,
   deps: ImapDependencies,
 ): Promise<RunningServer> {
-  const services: ImapServices = { ...deps, peers: new SessionPeers() };
+  const services = deps;
   const { log } = services;
   const tls: TlsMaterial | undefined =
     config.tls &&

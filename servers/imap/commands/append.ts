@@ -46,7 +46,6 @@ function parseAppend(args: readonly Token[], { utf8 }: { utf8: boolean }): Appen
 
 export const append = defineCommand({
   name: "APPEND",
-  writes: true,
   states: AUTHENTICATED,
   args: ["astring", "any", "any..."],
   updates: "all",

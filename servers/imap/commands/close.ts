@@ -7,7 +7,6 @@ import { SELECTED } from "../session/state.ts";
 
 export const close = defineCommand({
   name: "CLOSE",
-  writes: true,
   states: SELECTED,
   args: [],
   updates: "none",

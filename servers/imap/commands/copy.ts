@@ -14,7 +14,6 @@ function copyCommand(name: "COPY" | "UID COPY", uid: boolean) {
   return defineCommand({
     name,
     states: SELECTED,
-    writes: true,
     args: ["atom", "astring"],
     updates: uid ? "all" : "no-expunge",
     parse: ([set, mailbox], { utf8 }) => ({

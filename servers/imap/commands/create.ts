@@ -10,7 +10,6 @@ import { AUTHENTICATED } from "../session/state.ts";
 
 export const create = defineCommand({
   name: "CREATE",
-  writes: true,
   states: AUTHENTICATED,
   args: ["astring", "list?"],
   updates: "all",

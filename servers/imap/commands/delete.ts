@@ -10,7 +10,6 @@ import { AUTHENTICATED } from "../session/state.ts";
 
 export const deleteCommand = defineCommand({
   name: "DELETE",
-  writes: true,
   states: AUTHENTICATED,
   args: ["astring"],
   updates: "all",

@@ -9,7 +9,6 @@ import { SELECTED } from "../session/state.ts";
 
 export const expunge = defineCommand({
   name: "EXPUNGE",
-  writes: true,
   states: SELECTED,
   args: [],
   updates: "all",
@@ -24,7 +23,6 @@ export const expunge = defineCommand({
 
 export const uidExpunge = defineCommand({
   name: "UID EXPUNGE",
-  writes: true,
   states: SELECTED,
   args: ["atom"],
   updates: "all",

@@ -28,7 +28,6 @@ function fetchCommand(name: "FETCH" | "UID FETCH", uid: boolean) {
   return defineCommand({
     name,
     states: SELECTED,
-    writes: true,
     args: ["atom", "any", "list?"],
     updates: uid ? "all" : "no-expunge",
     parse: ([set, ...rest]) => ({ set: sequenceSet(set), request: parseFetch(rest, uid) }),

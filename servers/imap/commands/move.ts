@@ -15,7 +15,6 @@ function moveCommand(name: "MOVE" | "UID MOVE", uid: boolean) {
   return defineCommand({
     name,
     states: SELECTED,
-    writes: true,
     args: ["atom", "astring"],
     updates: uid ? "all" : "no-expunge",
     parse: ([set, mailbox], { utf8 }) => ({

@@ -8,7 +8,6 @@ import { AUTHENTICATED } from "../session/state.ts";
 
 export const rename = defineCommand({
   name: "RENAME",
-  writes: true,
   states: AUTHENTICATED,
   args: ["astring", "astring"],
   updates: "all",

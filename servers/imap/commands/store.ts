@@ -23,7 +23,6 @@ function storeCommand(name: "STORE" | "UID STORE", uid: boolean) {
   return defineCommand({
     name,
     states: SELECTED,
-    writes: true,
     args: ["atom", "any", "any", "any..."],
     updates: uid ? "all" : "no-expunge",
     parse: ([set, ...rest]) => {

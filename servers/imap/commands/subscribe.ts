@@ -10,7 +10,6 @@ function subscription(name: "SUBSCRIBE" | "UNSUBSCRIBE", subscribed: boolean) {
   return defineCommand({
     name,
     states: AUTHENTICATED,
-    writes: true,
     args: ["astring"],
     updates: "all",
     parse: ([mailbox], { utf8 }) => ({ name: mailboxArg(mailbox, utf8) }),

@@ -9,7 +9,6 @@ import type { MailStore } from "../../store/index.ts";
 import type { Value } from "../protocol/serializer.ts";
 import type { ArgKind, Token } from "../protocol/tokens.ts";
 import type { SpamLearner } from "../spam-learn.ts";
-import type { SessionPeers } from "./peers.ts";
 import type { UpdateSink } from "./selected-mailbox.ts";
 import type { Extension, SessionState, StateKind, StateOf } from "./state.ts";
 
@@ -49,8 +48,6 @@ export interface ImapServices {
   readonly store: MailStore;
   readonly log: Logger;
   readonly spam: SpamLearner | undefined;
-  /** The sessions of this process, by user (see peers.ts). */
-  readonly peers: SessionPeers;
 }
 
 /** The session as commands see it. */
@@ -115,8 +112,6 @@ export interface Command<K extends StateKind = StateKind, A = unknown> {
   readonly states: readonly K[];
   readonly args: readonly ArgSlot[];
   readonly updates: UpdatePolicy;
-  /** The command may change mail or mailboxes: the user's other sessions are told. */
-  readonly writes?: boolean;
   parse(args: readonly Token[], context: ParseContext): A;
   run(context: CommandContext<StateOf<K>>, args: A): Promise<Completion | void> | Completion | void;
 }
@@ -127,7 +122,6 @@ export interface AnyCommand {
   readonly states: readonly StateKind[];
   readonly args: readonly ArgSlot[];
   readonly updates: UpdatePolicy;
-  readonly writes?: boolean;
   parse(args: readonly Token[], context: ParseContext): unknown;
   run(context: CommandContext, args: unknown): Promise<Completion | void> | Completion | void;
 }

@@ -18,8 +18,6 @@ export interface DispatchHost {
   goodCommand(): void;
   /** `* BYE` and close. */
   bye(text: string): void;
-  /** Tells the user's other sessions that something may have changed. */
-  touchPeers(): void;
 }
 
 /** Why a command is refused in this state (the command's declared states say what it needs). */
@@ -82,7 +80,6 @@ export async function dispatch(
     if (failure.userError) host.api.log.debug({ command: name, err: failure.message }, "refused");
     else host.api.log.error({ command: name, err: error }, "command failed");
   }
-  if (command.writes) host.touchPeers();
   if (host.state.kind === "logout" || host.api.closed.aborted) {
     if (!failure) host.tagged(tag, "OK", completion.code, completion.text ?? `${name} completed`);
     await completion.after?.();

@@ -47,7 +47,6 @@ export class ImapSession implements SessionApi, DispatchHost {
   #compressed = false;
   #ending = false;
   #unwatch: (() => void) | undefined;
-  #leavePeers: (() => void) | undefined;
 
   constructor(
     private readonly transport: Transport,
@@ -144,7 +143,6 @@ export class ImapSession implements SessionApi, DispatchHost {
     this.#closed.abort();
     clearTimeout(this.#timer);
     this.#unwatch?.();
-    this.#leavePeers?.();
     this.#input.stop();
     const state = this.state;
     this.state = { kind: "logout" };
@@ -226,7 +224,6 @@ export class ImapSession implements SessionApi, DispatchHost {
       return;
     }
     this.#unwatch = account.watch((event) => this.#onStoreEvent(event));
-    this.#leavePeers = this.services.peers.add(user.id, this);
     this.state = { kind: "authenticated", user, account };
     this.log = this.log.child({ user: user.id });
     this.rearmTimer();
@@ -293,18 +290,6 @@ export class ImapSession implements SessionApi, DispatchHost {
   #write(data: Buffer): void {
     if (this.#ending) return;
     if (!this.transport.write(data)) this.#needDrain = true;
-  }
-
-  touchPeers(): void {
-    const state = this.state;
-    if (state.kind === "authenticated" || state.kind === "selected") {
-      this.services.peers.touch(state.user.id, this);
-    }
-  }
-
-  /** Another session of this user changed something (peers.ts). */
-  touched(): void {
-    if (this.state.kind === "selected") this.state.mailbox.noteChange();
   }
 
   #onStoreEvent(event: StoreEvent): void {

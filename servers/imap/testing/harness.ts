@@ -12,7 +12,6 @@ import type { Directory } from "../../shared/directory/types.ts";
 import { createLogger } from "../../shared/log.ts";
 import { openMailStore, type Account, type MailStore } from "../../store/index.ts";
 import type { ImapServices, SessionSettings } from "../session/command.ts";
-import { SessionPeers } from "../session/peers.ts";
 import { REGISTRY } from "../session/registry.ts";
 import { ImapSession } from "../session/session.ts";
 import type { Transport } from "../session/transport.ts";
@@ -60,7 +59,6 @@ export async function createEnv(options: { spam?: SpamLearner } = {}): Promise<T
     store,
     log: createLogger("imap-test", { level: process.env.IMAP_TEST_LOG ?? "silent" }),
     spam: options.spam,
-    peers: new SessionPeers(),
   };
   const close = async () => {
     await store.close();

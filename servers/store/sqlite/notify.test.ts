@@ -79,3 +79,23 @@ test("a failing watcher does not stop the others; closing a handle removes its w
   await new Promise((r) => setTimeout(r, 100));
   assert.deepEqual(heard.slice(2), ["first:exists"]);
 });
+
+test("watchers in the same process hear of a change before the changing call returns", async (t) => {
+  const { account, store } = await tempAccount(t);
+  const other = await store.openAccount(account.userId);
+  const events: StoreEvent[] = [];
+  account.watch((e) => events.push(e));
+  // No waiting between the call and the check: a session that acts on one connection and then
+  // asks on another (IMAP NOOP) must see the change at once.
+  await other.append("INBOX", message());
+  assert.deepEqual(
+    events.map((e) => e.type),
+    ["exists"],
+  );
+  const inbox = await other.openMailbox("INBOX");
+  await inbox.storeFlags([[1, 1]], "add", ["\\Seen"]);
+  assert.deepEqual(events.at(-1)?.type, "flags");
+  await other.createMailbox("Later");
+  assert.deepEqual(events.at(-1)?.type, "mailboxes");
+  await other.close();
+});

@@ -4,7 +4,9 @@
  * which changes when another connection (another process) commits; then the account's MODSEQ
  * counter says whether messages changed and mailbox_version whether the mailbox list did, and
  * per-mailbox MODSEQs narrow the scan to the mailboxes that moved. Commits of this process call
- * `changed()` directly (data_version does not move for the connection's own commits).
+ * `changed()` directly (data_version does not move for the connection's own commits), and its
+ * watchers hear of them before the committing call returns: a session that acts and then asks
+ * on another connection of the same process always sees its change.
  */
 import type { StoreEvent } from "../types.ts";
 import type { Database } from "./database.ts";
@@ -20,7 +22,7 @@ interface Known {
 export class Notifier {
   private readonly listeners = new Set<(event: StoreEvent) => void>();
   private timer: NodeJS.Timeout | undefined;
-  private scheduled = false;
+  private deferred = false;
   private dataVersion = -1;
   private modseq = 0;
   private mailboxVersion = 0;
@@ -40,12 +42,18 @@ export class Notifier {
     };
   }
 
-  /** A commit happened in this process: check soon (after the committing call returns). */
+  /** A commit happened in this process: tell the watchers now. */
   changed(): void {
-    if (this.listeners.size === 0 || this.scheduled) return;
-    this.scheduled = true;
+    if (!this.d.db.isTransaction) {
+      this.check();
+      return;
+    }
+    // Inside an enclosing transaction (a nested write) nothing is committed yet, and what
+    // collect() read could still roll back: look once that transaction is over.
+    if (this.deferred) return;
+    this.deferred = true;
     setImmediate(() => {
-      this.scheduled = false;
+      this.deferred = false;
       this.check();
     });
   }
