@@ -1,0 +1,43 @@
+/** The dynamic resource whose provider (ldap-sync-provider.ts) reconciles the stack's LDAP subtree. */
+import * as pulumi from "@pulumi/pulumi";
+import type { LdapEntry } from "../../servers/shared/directory/ldap-entries.ts";
+import { ldapSyncProvider, type PasswordInput } from "./ldap-sync-provider.ts";
+
+export const LDAP_SYNC_TYPE = "pulumi-nodejs:dynamic/mailstack:LdapSync";
+
+export interface LdapSyncArgs {
+  readonly url: pulumi.Input<string>;
+  readonly bindDN: pulumi.Input<string>;
+  readonly bindPassword: pulumi.Input<string>;
+  readonly ownedBase: pulumi.Input<string>;
+  readonly entries: pulumi.Input<readonly LdapEntry[]>;
+  readonly passwords: pulumi.Input<Readonly<Record<string, PasswordInput>>>;
+  /** Default 10000 ms per LDAP operation. */
+  readonly timeoutMs?: number;
+}
+
+export class LdapSync extends pulumi.dynamic.Resource {
+  /** What the last `pulumi up` did to the directory. */
+  declare readonly lastApply: pulumi.Output<{ added: number; modified: number; deleted: number }>;
+
+  constructor(name: string, args: LdapSyncArgs, opts?: pulumi.CustomResourceOptions) {
+    super(
+      ldapSyncProvider,
+      name,
+      {
+        url: args.url,
+        bindDN: args.bindDN,
+        bindPassword: pulumi.secret(args.bindPassword),
+        ownedBase: args.ownedBase,
+        entries: args.entries,
+        passwords: pulumi.secret(args.passwords),
+        ...(args.timeoutMs === undefined ? {} : { timeoutMs: args.timeoutMs }),
+        written: undefined,
+        lastApply: undefined,
+      },
+      { ...opts, additionalSecretOutputs: ["bindPassword", "passwords", "written"] },
+      "mailstack",
+      "LdapSync",
+    );
+  }
+}
