@@ -43,6 +43,7 @@ describe("the local stack", () => {
       "submission",
       "submissions",
       "spam",
+      "webmail",
     ]) {
       otherPorts[name] = await freePort();
     }

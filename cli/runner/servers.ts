@@ -3,6 +3,7 @@
  * a server that does not exist yet is simply not listed.
  */
 import { join, resolve } from "node:path";
+import { mtaStsPolicy } from "../../components/dns/mta-sts.ts";
 import { defaultSpoolDir } from "../../servers/mta/queue/config.ts";
 import type { DirectoryRuntimeConfig } from "../../servers/shared/directory/open.ts";
 import type { StackConfig } from "../../stacks/schema.ts";
@@ -148,4 +149,54 @@ const spam: ServerPlan = {
   }),
 };
 
-export const SERVERS: readonly ServerPlan[] = [mda, spam, mta, pop3, imap];
+/**
+ * The webmail on HTTPS: a client of IMAP (implicit TLS) and submission (STARTTLS) with each
+ * user's own credentials, trusting the local CA; also serves MTA-STS and client autoconfig.
+ */
+const webmail: ServerPlan = {
+  name: "webmail",
+  entry: join(ROOT, "servers/webmail/main.ts"),
+  runtimeConfig: ({ config, tls }) => {
+    const { listen, ports } = config.local;
+    const upstream = (port: number, security: "implicit" | "starttls") => ({
+      host: listen,
+      port,
+      tls: security,
+      servername: config.hostname,
+    });
+    const service = (protocol: string, port: number, security: "tls" | "starttls") => ({
+      protocol,
+      host: config.hostname,
+      port,
+      security,
+    });
+    return {
+      hostname: config.hostname,
+      domains: config.domains.map((d) => d.name),
+      listen: { host: listen, port: ports.webmail },
+      tls: { certPath: tls.certPath, keyPath: tls.keyPath },
+      imap: upstream(ports.imaps, "implicit"),
+      submission: upstream(ports.submission, "starttls"),
+      caPath: tls.caPath,
+      mtaStsPolicies: Object.fromEntries(
+        config.domains.map((d) => [d.name, mtaStsPolicy(config, d.name)]),
+      ),
+      clientServices: [
+        ...(config.services.imap
+          ? [service("imap", ports.imaps, "tls"), service("imap", ports.imap, "starttls")]
+          : []),
+        ...(config.services.pop3
+          ? [service("pop3", ports.pop3s, "tls"), service("pop3", ports.pop3, "starttls")]
+          : []),
+        ...(config.services.submission
+          ? [
+              service("smtp", ports.submissions, "tls"),
+              service("smtp", ports.submission, "starttls"),
+            ]
+          : []),
+      ],
+    };
+  },
+};
+
+export const SERVERS: readonly ServerPlan[] = [mda, spam, mta, pop3, imap, webmail];
