@@ -2,6 +2,7 @@
 import { isIP } from "node:net";
 import { z } from "zod";
 import { directoryRuntimeSchema } from "../shared/directory/open.ts";
+import { DEFAULT_CONNECTIONS_PER_CLIENT, DEFAULT_MAX_CONNECTIONS } from "./limits.ts";
 
 export function isLoopback(host: string): boolean {
   return host === "::1" || host.startsWith("127.") || host === "::ffff:127.0.0.1";
@@ -36,8 +37,14 @@ export const imapConfigSchema = z
     /** RFC 9051 §5.4: at least 30 minutes once authenticated. */
     authenticatedTimeoutSeconds: z.number().int().min(1800).default(1800),
     unauthenticatedTimeoutSeconds: z.number().int().positive().default(60),
-    /** Connections accepted at once per listener. */
-    maxConnections: z.number().int().positive().default(5000),
+    /** Connections held at once, all listeners together; more are told BYE and closed. */
+    maxConnections: z.number().int().positive().default(DEFAULT_MAX_CONNECTIONS),
+    /** Connections one client IP address may hold at once; more are told BYE and closed. */
+    maxConnectionsPerClient: z.number().int().positive().default(DEFAULT_CONNECTIONS_PER_CLIENT),
+    /** Client addresses without the per-address limit: gateways for many users (webmail). */
+    connectionLimitExempt: z
+      .array(z.string().refine((h) => isIP(h) !== 0, { message: "expected an IP address" }))
+      .default([]),
   })
   .superRefine((config, ctx) => {
     config.listen.forEach((l, i) => {

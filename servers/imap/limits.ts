@@ -57,5 +57,16 @@ export const FETCH_BATCH = 500;
 /** Mailboxes created or renamed by one client with names deeper than this are refused. */
 export const MAX_MAILBOX_DEPTH = 32;
 
+/** Connections the server holds at once (all listeners); more are told BYE and closed. */
+export const DEFAULT_MAX_CONNECTIONS = 5000;
+
+/**
+ * Connections one client address may hold at once. A mail client keeps up to about five per
+ * account (Thunderbird's default cache, one of them in IDLE), so 50 lets a household or a small
+ * office behind one NAT address in, while one host cannot take the whole server. Gateways that
+ * speak for many users from one address (the webmail) are listed in `connectionLimitExempt`.
+ */
+export const DEFAULT_CONNECTIONS_PER_CLIENT = 50;
+
 /** Mailbox hierarchy delimiter (RFC 9051 §5.1): the store uses "/" too. */
 export const DELIMITER = "/";

@@ -2,6 +2,7 @@
  * The server on real loopback sockets: STARTTLS (and its injection rule), implicit TLS,
  * AUTHENTICATE, COMPRESS=DEFLATE, and hostile input that must end in BAD or a polite BYE.
  */
+import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { createEnv, message, PASSWORD, seed, type TestEnv } from "./testing/harness.ts";
 import { startTestServer, type RunningImap } from "./testing/server-fixture.ts";
@@ -160,5 +161,55 @@ describe("IMAP server on sockets", () => {
       S: * BYE Autologout; idle for too long
       S: (closed)
     `);
+  });
+});
+
+describe("connection limits", () => {
+  let env: TestEnv;
+  let imap: RunningImap;
+  before(async () => {
+    env = await createEnv();
+    imap = await startTestServer(env, { maxConnectionsPerClient: 2 });
+  });
+  after(async () => {
+    await imap.server.stop();
+    await env.close();
+  });
+
+  it("tells a client address over its limit BYE, and lets it in again when a slot frees", async (t) => {
+    const connect = async (tls = false) => {
+      const port = tls ? imap.implicitPort : imap.plainPort;
+      const client = await SocketClient.connect(port, { tls, ca: imap.ca });
+      t.after(() => client.end());
+      return client;
+    };
+    const a = await connect();
+    const b = await connect(true);
+    await a.run("S: * OK ...");
+    await b.run("S: * OK ...");
+    const refused = await connect();
+    await refused.run(`
+      S: * BYE [UNAVAILABLE] Too many connections from your address, try again later
+      S: (closed)
+    `);
+    const refusedTls = await connect(true);
+    await refusedTls.run(`
+      S: * BYE [UNAVAILABLE] Too many connections from your address, try again later
+      S: (closed)
+    `);
+    await a.run(`
+      C: x LOGOUT
+      S: * BYE Logging out
+      S: x OK LOGOUT completed
+      S: (closed)
+    `);
+    // The server frees the slot once it has seen the close too.
+    for (let i = 0; ; i++) {
+      const c = await connect();
+      const greeting = await c.output.nextLine();
+      if (greeting.startsWith("* OK")) break;
+      assert.ok(i < 20, `still refused: ${greeting}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
   });
 });

@@ -15,6 +15,7 @@ import { connectionLogger } from "../shared/log.ts";
 import type { Endpoint, RunningServer } from "../shared/lifecycle.ts";
 import { loadTlsMaterial, type TlsMaterial } from "../shared/tls/tls-material.ts";
 import type { ImapConfig } from "./config.ts";
+import { ConnectionLimit } from "./connection-limit.ts";
 import { IDLE_KEEPALIVE_MS } from "./limits.ts";
 import type { ImapServices, SessionSettings } from "./session/command.ts";
 import { REGISTRY } from "./session/registry.ts";
@@ -41,11 +42,30 @@ export async function startImap(
         log.error({ err: error.message }, "TLS reload failed; keeping the old one"),
     });
   const sessions = new Map<Socket, ImapSession>();
+  const limit = new ConnectionLimit({
+    max: config.maxConnections,
+    perClient: config.maxConnectionsPerClient,
+    exempt: config.connectionLimitExempt,
+  });
   const servers: Server[] = [];
   const endpoints: Endpoint[] = [];
 
   const accept = (socket: Socket, mode: ImapConfig["listen"][number]["tls"]): void => {
+    const remote = socket.remoteAddress ?? "unknown";
     const connectionLog = connectionLogger(log, socket.remoteAddress);
+    const admission = limit.admit(remote);
+    if (admission !== "ok") {
+      // RFC 9051 §7.1.5: BYE may be the greeting of a server that will not serve this client;
+      // UNAVAILABLE (RFC 5530) says it is temporary.
+      log.warn({ remote, limit: admission }, "connection refused: too many connections");
+      socket.on("error", () => {});
+      socket.end(
+        admission === "server-full"
+          ? "* BYE [UNAVAILABLE] Too many connections, try again later\r\n"
+          : "* BYE [UNAVAILABLE] Too many connections from your address, try again later\r\n",
+      );
+      return;
+    }
     const settings: SessionSettings = {
       hostname: config.hostname,
       starttls: mode === "starttls",
@@ -65,6 +85,7 @@ export async function startImap(
     socket.setNoDelay(true);
     socket.on("error", (error) => connectionLog.debug({ err: error.message }, "socket error"));
     socket.on("close", () => {
+      limit.release(remote);
       sessions.delete(socket);
       session.ended();
       connectionLog.debug("closed");
@@ -86,7 +107,6 @@ export async function startImap(
       } else {
         server = createNetServer((socket) => accept(socket, listener.tls));
       }
-      server.maxConnections = config.maxConnections;
       server.on("error", (error) => log.error({ err: error }, "IMAP listener error"));
       servers.push(server);
       server.listen(listener.port, listener.host);

@@ -54,6 +54,9 @@ const config = imapConfigSchema.parse({
   dataDir,
   directory: { backend: "file", path: directoryPath },
   insecureAuth: true,
+  // Measuring tools open hundreds of connections from loopback.
+  maxConnectionsPerClient: 100_000,
+  maxConnections: 100_000,
 });
 const server = await startImap(config, { directory, store, log, spam: undefined });
 console.log(`IMAP on 127.0.0.1:${server.endpoints[0]?.port}, data in ${dataDir}`);
