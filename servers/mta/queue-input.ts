@@ -1,6 +1,7 @@
 /**
  * RFC 3461 DSN parameters as smtp-server parsed them (NOTIFY and ORCPT per RCPT, RET and ENVID
- * on MAIL), in the queue's terms, so a bounce or a success notice honours what the sender asked.
+ * on MAIL), in the queue's terms, so a bounce or a success notice honours what the sender asked;
+ * and the SMTPUTF8 / BODY=8BITMIME flags of MAIL FROM, which the queue passes on.
  */
 import type { SMTPServerAddress, SMTPServerEnvelope } from "smtp-server";
 import type { DsnRecipient, EnqueueInput } from "./queue/types.ts";
@@ -25,6 +26,16 @@ export function recipientDsn(rcpt: SMTPServerAddress | undefined): DsnRecipient 
 /** True when the sender asked to hear of a successful delivery (NOTIFY=SUCCESS). */
 export function wantsSuccessNotice(rcpt: SMTPServerAddress | undefined): boolean {
   return rcpt?.dsn?.notify?.some((n) => n.toUpperCase() === "SUCCESS") ?? false;
+}
+
+/** SMTPUTF8 and BODY=8BITMIME as the client declared them, kept for the next hop. */
+export function envelopeFlags(
+  envelope: SMTPServerEnvelope,
+): Pick<EnqueueInput, "smtpUtf8" | "eightBitMime"> {
+  return {
+    ...(envelope.smtpUtf8 === true ? { smtpUtf8: true } : {}),
+    ...(envelope.bodyType === "8bitmime" ? { eightBitMime: true } : {}),
+  };
 }
 
 export function envelopeDsn(envelope: SMTPServerEnvelope): EnqueueInput["dsn"] {

@@ -13,7 +13,7 @@ import { prependFields } from "../message/headers.ts";
 import { containsNul, readMessage } from "../message/read.ts";
 import { receivedValue } from "../message/trace.ts";
 import { stripUntrustedFields, VERDICT_FIELD } from "../message/untrusted-fields.ts";
-import { envelopeDsn, recipientDsn } from "../queue-input.ts";
+import { envelopeDsn, envelopeFlags, recipientDsn } from "../queue-input.ts";
 import { clientFault, ProtocolError, REPLIES, replyLine, serverFault } from "../replies.ts";
 import { routeKey, type Transaction } from "../session.ts";
 import { verdictValue } from "../spam-client.ts";
@@ -168,6 +168,7 @@ async function receive(
         recipients: [...queued.values()],
         raw: message,
         ...(envelopeDsn(envelope) ? { dsn: envelopeDsn(envelope) } : {}),
+        ...envelopeFlags(envelope),
         origin: { kind: "inbound", remoteAddress: session.remoteAddress },
       });
     } catch (error) {

@@ -47,6 +47,8 @@ plain    IN MX  10 mail.plain.mx.test.
 mail.plain IN A 127.0.0.10
 badtls   IN MX  10 mail.badtls.mx.test.
 mail.badtls IN A 127.0.0.12
+ascii    IN MX  10 mail.ascii.mx.test.
+mail.ascii IN A 127.0.0.13
 six      IN MX  10 v6.mx.test.
 v6       IN AAAA ::1
 `;
@@ -61,7 +63,15 @@ let config: QueueConfig;
 const script: { rcpt?: FakeSmtpOptions["rcpt"]; data?: FakeSmtpOptions["data"] } = {};
 
 const HOSTS = ["127.0.0.3", "127.0.0.4", "127.0.0.5", "127.0.0.6", "127.0.0.7", "127.0.0.8"];
-const MORE_HOSTS = ["127.0.0.9", "127.0.0.10", "127.0.0.11", "127.0.0.12", "::1", "127.0.0.2"];
+const MORE_HOSTS = [
+  "127.0.0.9",
+  "127.0.0.10",
+  "127.0.0.11",
+  "127.0.0.12",
+  "127.0.0.13",
+  "::1",
+  "127.0.0.2",
+];
 
 before(async () => {
   named = await startNamed([{ zone: "mx.test", text: ZONE }]);
@@ -93,6 +103,8 @@ before(async () => {
       data: (m, n) => script.data?.(m, n),
     },
     v6: at("::1"),
+    // An old server: neither SMTPUTF8 nor 8BITMIME.
+    ascii: { ...at("127.0.0.13"), smtpUtf8: false, eightBitMime: false },
     // A handshake no modern client completes: TLS 1.0 only.
     badtls: { ...at("127.0.0.12"), tls: { ...tls, maxVersion: "TLSv1" } },
     lmtp: {
@@ -137,6 +149,7 @@ async function deliver(
   destination: Destination,
   extra: Partial<StoredEnvelope> = {},
   recipients?: StoredRecipient[],
+  raw?: Buffer,
 ): Promise<Outcome[]> {
   const deliverer = createDeliverer(config, {
     resolver: createDnsResolver({ servers: [`127.0.0.1:${named.port}`] }),
@@ -147,7 +160,7 @@ async function deliver(
   const env = envelope(rcpts, extra);
   const outcomes = await deliverer.deliver({
     envelope: env,
-    raw: message(`delivery ${to.join(" ")}`),
+    raw: raw ?? message(`delivery ${to.join(" ")}`),
     recipients: rcpts.map((recipient, index) => ({ index, recipient })),
     destination,
   });
@@ -371,5 +384,49 @@ describe("local recipients over LMTP (RFC 2033)", () => {
       destination: { kind: "lmtp" },
     });
     assert.equal(brief(outcomes.get(0)!), "temporary 4.4.1");
+  });
+});
+
+describe("SMTPUTF8 and 8BITMIME kept from the client (RFC 6531 §3.4, RFC 6152)", () => {
+  const utf8 = Buffer.from(
+    "From: Jos\u00e9 <alice@local.test>\r\nSubject: Gr\u00fc\u00dfe\r\n\r\nHall\u00f6.\r\n",
+  );
+  const ascii8 = Buffer.from("From: alice@local.test\r\nSubject: plain\r\n\r\nHall\u00f6.\r\n");
+  const last = (fake: string) => fakes[fake]!.messages.at(-1)!.mailParams;
+  const deliverRaw = (to: string, raw: Buffer, extra: Partial<StoredEnvelope>) =>
+    deliver([to], mx(to.split("@")[1]!), extra, undefined, raw);
+
+  it("passes SMTPUTF8 and BODY=8BITMIME on to a server that offers them", async () => {
+    const [o] = await deliverRaw("a@implicit.mx.test", utf8, {
+      smtpUtf8: true,
+      eightBitMime: true,
+    });
+    assert.equal(o?.kind, "delivered");
+    assert.deepEqual(
+      { smtpUtf8: last("implicit").smtpUtf8, body: last("implicit").body },
+      { smtpUtf8: true, body: "8bitmime" },
+    );
+  });
+  it("passes SMTPUTF8 on for a UTF-8 address even when the client did not say it", async () => {
+    const [o] = await deliverRaw("jos\u00e9@implicit.mx.test", ascii8, {});
+    assert.equal(o?.kind, "delivered");
+    assert.equal(last("implicit").smtpUtf8, true);
+  });
+  it("sends neither to a server that offers neither, when the message does not need SMTPUTF8", async () => {
+    const [o] = await deliverRaw("a@ascii.mx.test", ascii8, { smtpUtf8: true, eightBitMime: true });
+    assert.equal(o?.kind, "delivered");
+    assert.deepEqual(
+      { smtpUtf8: last("ascii").smtpUtf8, body: last("ascii").body },
+      { smtpUtf8: false, body: "7bit" },
+    );
+  });
+  it("returns UTF-8 header fields or addresses a server without SMTPUTF8 cannot take (5.6.7)", async () => {
+    const before = fakes.ascii!.messages.length;
+    const outcomes = [
+      ...(await deliverRaw("a@ascii.mx.test", utf8, { smtpUtf8: true })),
+      ...(await deliverRaw("jos\u00e9@ascii.mx.test", ascii8, {})),
+    ];
+    assert.deepEqual(outcomes.map(brief), ["permanent 5.6.7", "permanent 5.6.7"]);
+    assert.equal(fakes.ascii!.messages.length, before, "nothing was sent");
   });
 });

@@ -29,6 +29,14 @@ export const FAILURES = {
   tlsRequired: { status: "5.7.10", text: "REQUIRETLS: no MX offered TLS with a valid certificate" },
   /** RFC 8689 §5: no MX announces REQUIRETLS, so the requirement cannot be passed on. */
   requireTlsUnsupported: { status: "5.7.30", text: "REQUIRETLS: no MX supports REQUIRETLS" },
+  /**
+   * RFC 6531 §3.2, RFC 6533 X.6.7: UTF-8 in an address or a header field (SMTPUTF8) and a
+   * server that does not offer SMTPUTF8. Permanent: the next attempt meets the same server.
+   */
+  smtpUtf8Unsupported: {
+    status: "5.6.7",
+    text: "the message needs SMTPUTF8 and the server does not offer it",
+  },
   /** X.3.4 message too big for system: over the SIZE the server announced (RFC 1870). */
   tooBig: { status: "5.3.4", text: "message larger than the server accepts" },
   /** X.4.1: the MDA (LMTP) did not answer. */

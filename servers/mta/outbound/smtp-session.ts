@@ -48,6 +48,11 @@ export interface Envelope {
   readonly to: readonly string[];
   readonly size: number;
   readonly eightBit: boolean;
+  /**
+   * SMTPUTF8 (RFC 6531): `declared` passes the client's SMTPUTF8 on when the server offers it;
+   * `required` (UTF-8 in an address or a header field) also refuses a server that does not.
+   */
+  readonly smtpUtf8: "no" | "declared" | "required";
   readonly requireTls: boolean;
   readonly dsn?: { ret?: "FULL" | "HDRS"; envid?: string; notify?: string; orcpt?: string };
 }
@@ -60,7 +65,11 @@ export type TransactionResult =
       readonly dsn: boolean;
     }
   | { readonly kind: "rejected"; readonly reply: string; readonly stage: "mail" | "data" }
-  | { readonly kind: "local"; readonly reason: "requiretls" | "size"; readonly text: string }
+  | {
+      readonly kind: "local";
+      readonly reason: "requiretls" | "size" | "smtputf8";
+      readonly text: string;
+    }
   | { readonly kind: "broken"; readonly text: string };
 
 export interface Session {
@@ -96,9 +105,14 @@ interface NodemailerError extends Error {
   rejectedErrors?: NodemailerError[];
 }
 
-/** nodemailer keeps the RCPT refusals of a transaction whose DATA then failed only here. */
+/**
+ * nodemailer keeps the RCPT refusals of a transaction whose DATA then failed only here, the
+ * server's EHLO keywords in _supportedExtensions, and writes every command through _sendCommand.
+ */
 interface ConnectionInternals {
   _envelope?: { rejectedErrors?: NodemailerError[]; accepted?: string[] } | false;
+  _supportedExtensions?: string[];
+  _sendCommand(str: string, logStr?: string): void;
 }
 
 export async function openSession(options: SessionOptions): Promise<Session> {
@@ -143,6 +157,18 @@ export async function openSession(options: SessionOptions): Promise<Session> {
     for (const f of onEnd.splice(0)) f();
   });
   if (options.signal?.aborted) throw new SessionOpenError("EABORTED", "aborted", undefined);
+  const internals = connection as unknown as ConnectionInternals;
+  // nodemailer adds SMTPUTF8 to MAIL FROM only for UTF-8 addresses; RFC 6531 §3.4 has it passed
+  // on whenever the client declared it (UTF-8 header fields with ASCII addresses, say).
+  let declareSmtpUtf8 = false;
+  const sendCommand = internals._sendCommand.bind(connection);
+  internals._sendCommand = (str, logStr) =>
+    sendCommand(
+      declareSmtpUtf8 && /^MAIL FROM:/i.test(str) && !/ SMTPUTF8\b/i.test(str)
+        ? `${str} SMTPUTF8`
+        : str,
+      logStr,
+    );
 
   await new Promise<void>((resolve, reject) => {
     const fail = (error: NodemailerError | undefined) =>
@@ -169,6 +195,17 @@ export async function openSession(options: SessionOptions): Promise<Session> {
           resolve({ kind: "broken", text: "connection closed" });
           return;
         }
+        const offersSmtpUtf8 = internals._supportedExtensions?.includes("SMTPUTF8") === true;
+        if (envelope.smtpUtf8 === "required" && !offersSmtpUtf8) {
+          // RFC 6531 §3.2: such a message must not go to a server that does not offer SMTPUTF8.
+          resolve({
+            kind: "local",
+            reason: "smtputf8",
+            text: "the server does not offer SMTPUTF8",
+          });
+          return;
+        }
+        declareSmtpUtf8 = envelope.smtpUtf8 !== "no" && offersSmtpUtf8;
         // close() (our abort, or a dead socket) drops the send callback: answer from 'end'.
         onEnd.push(() =>
           resolve({ kind: "broken", text: describe(lastError) ?? "connection closed" }),

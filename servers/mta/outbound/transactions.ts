@@ -35,7 +35,9 @@ export async function runTransactions(
 ): Promise<TransactionsResult> {
   const outcomes = new Map<number, Outcome>();
   const { envelope, raw } = message;
-  const eightBit = raw.some((byte) => byte > 0x7f);
+  // RFC 6152: BODY=8BITMIME when the client declared it or the message has 8-bit octets.
+  const eightBit = envelope.eightBitMime === true || raw.some((byte) => byte > 0x7f);
+  const utf8Header = hasUtf8Header(raw);
   let first = true;
   for (const group of groupByDsn(recipients)) {
     if (!first && !(await session.reset())) {
@@ -55,6 +57,7 @@ export async function runTransactions(
         to: group.map((r) => r.recipient.address),
         size: raw.byteLength,
         eightBit,
+        smtpUtf8: smtpUtf8Need(envelope, group, utf8Header),
         requireTls: protocol === "smtp" && envelope.requireTls === true,
         ...(Object.keys(dsn).length > 0 ? { dsn } : {}),
       },
@@ -82,14 +85,43 @@ export async function runTransactions(
             stopped: localOutcome(FAILURES.requireTlsUnsupported, result.text, hop),
           };
         }
-        for (const r of group)
-          outcomes.set(r.index, localOutcome(FAILURES.tooBig, result.text, hop));
+        for (const r of group) {
+          const failure =
+            result.reason === "smtputf8" ? FAILURES.smtpUtf8Unsupported : FAILURES.tooBig;
+          outcomes.set(r.index, localOutcome(failure, result.text, hop));
+        }
         break;
       case "broken":
         return { outcomes, stopped: localOutcome(FAILURES.connectionLost, result.text, hop) };
     }
   }
   return { outcomes };
+}
+
+const NON_ASCII = /[^\x00-\x7f]/;
+
+/**
+ * RFC 6531 §3.4: SMTPUTF8 goes on when the client declared it; the message needs it when an
+ * address of this transaction is UTF-8 (whatever the client said), or when the client declared
+ * it and a header field is UTF-8 (RFC 6532).
+ */
+function smtpUtf8Need(
+  envelope: StoredEnvelope,
+  group: readonly IndexedRecipient[],
+  utf8Header: boolean,
+): Envelope["smtpUtf8"] {
+  const addresses = [envelope.from, ...group.map((r) => r.recipient.address)];
+  if (addresses.some((a) => NON_ASCII.test(a))) return "required";
+  if (envelope.smtpUtf8 !== true) return "no";
+  return utf8Header ? "required" : "declared";
+}
+
+/** Whether the header section (up to the first empty line) has octets beyond ASCII. */
+function hasUtf8Header(raw: Uint8Array): boolean {
+  const text = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
+  const end = text.indexOf("\r\n\r\n");
+  const header = end === -1 ? text : text.subarray(0, end);
+  return header.some((byte) => byte > 0x7f);
 }
 
 function groupByDsn(recipients: readonly IndexedRecipient[]): IndexedRecipient[][] {

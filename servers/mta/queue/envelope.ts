@@ -40,6 +40,8 @@ export function buildEnvelope(id: string, input: EnqueueInput, arrivedAt: number
     ...(input.dsn ? { dsn: { ...input.dsn } } : {}),
     origin: { ...input.origin },
     ...(input.requireTls ? { requireTls: true } : {}),
+    ...(input.smtpUtf8 ? { smtpUtf8: true } : {}),
+    ...(input.eightBitMime ? { eightBitMime: true } : {}),
     arrivedAt,
     size: input.raw.byteLength,
   };

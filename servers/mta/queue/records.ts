@@ -37,6 +37,10 @@ export const storedEnvelopeSchema = z.object({
     remoteAddress: z.string().optional(),
   }),
   requireTls: z.boolean().optional(),
+  /** The client sent SMTPUTF8 (RFC 6531): UTF-8 addresses or header fields may follow. */
+  smtpUtf8: z.boolean().optional(),
+  /** The client sent BODY=8BITMIME (RFC 6152). */
+  eightBitMime: z.boolean().optional(),
   /** Epoch ms. */
   arrivedAt: z.number(),
   /** Bytes of the message. */

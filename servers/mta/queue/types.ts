@@ -31,6 +31,13 @@ export interface EnqueueInput {
   };
   /** RFC 8689 REQUIRETLS: deliver only over verified TLS, else fail. */
   readonly requireTls?: boolean;
+  /**
+   * The client's MAIL FROM carried SMTPUTF8 (RFC 6531 §3.4): the next hop must be told too,
+   * and a next hop without SMTPUTF8 must not get UTF-8 addresses or header fields.
+   */
+  readonly smtpUtf8?: boolean;
+  /** The client's MAIL FROM carried BODY=8BITMIME (RFC 6152): passed on as BODY=8BITMIME. */
+  readonly eightBitMime?: boolean;
 }
 
 export interface Queue {

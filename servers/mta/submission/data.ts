@@ -17,7 +17,7 @@ import type { SMTPServerDataStream, SMTPServerOptions, SMTPServerSession } from 
 import { toProtocolError, type MtaContext } from "../context.ts";
 import { LmtpUnavailableError } from "../lmtp-client.ts";
 import { containsNul, readMessage } from "../message/read.ts";
-import { envelopeDsn, recipientDsn, wantsSuccessNotice } from "../queue-input.ts";
+import { envelopeDsn, envelopeFlags, recipientDsn, wantsSuccessNotice } from "../queue-input.ts";
 import type { DsnRecipient } from "../queue/types.ts";
 import { clientFault, REPLIES, replyLine, serverFault } from "../replies.ts";
 import { routeKey, type Transaction } from "../session.ts";
@@ -135,6 +135,7 @@ async function submit(
         ...(dsn ? { dsn } : {}),
         origin: { kind: "submission", user: user.address, remoteAddress: session.remoteAddress },
         ...(envelope.requireTLS ? { requireTls: true } : {}),
+        ...envelopeFlags(envelope),
       });
     } catch (error) {
       throw serverFault(REPLIES.queueUnavailable, error);

@@ -3,6 +3,8 @@
  * recipients go (the MDA now, the queue otherwise, with their DSN parameters).
  */
 import assert from "node:assert/strict";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { PASSWORD, startHarness, type Harness } from "../testing/harness.ts";
 import { plain, Transcript } from "../testing/transcript.ts";
@@ -187,6 +189,22 @@ describe("submission: where recipients go", () => {
       remoteAddress: "127.0.0.1",
     });
     assert.match(Buffer.from(queued?.raw ?? []).toString("latin1"), /^DKIM-Signature: /);
+  });
+
+  it("keeps SMTPUTF8 and BODY=8BITMIME in the spooled envelope, for the next hop", async () => {
+    const reply = await submit(
+      ["jos\u00e9@remote.test", "plain@remote.test"],
+      "From: alice@example.test\r\nSubject: Gr\u00fc\u00dfe\r\n\r\nHall\u00f6\r\n",
+      250,
+      /^2\.0\.0 Ok: queued as \S+$/,
+      { mailArgs: " SMTPUTF8 BODY=8BITMIME" },
+    );
+    const id = /queued as (\S+)$/.exec(reply.text)?.[1] ?? "";
+    const stored = await readFile(join(h.dir, "queue", "messages", `${id}.msg`), "utf8");
+    const envelope = JSON.parse(stored.slice(0, stored.indexOf("\n"))) as Record<string, unknown>;
+    assert.equal(envelope.smtpUtf8, true);
+    assert.equal(envelope.eightBitMime, true);
+    assert.ok(stored.includes("Subject: Gr\u00fc\u00dfe"), "the header stays UTF-8");
   });
 
   it("delivers a group's local members now and queues its remote member", async () => {

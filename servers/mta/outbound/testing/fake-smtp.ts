@@ -12,7 +12,15 @@ export interface ReceivedMessage {
   readonly raw: Buffer;
   readonly secure: boolean;
   readonly rcptParams: readonly { address: string; notify?: string[]; orcpt?: string }[];
-  readonly mailParams: { ret?: string | null; envid?: string | null; requireTls: boolean };
+  readonly mailParams: {
+    ret?: string | null;
+    envid?: string | null;
+    requireTls: boolean;
+    /** MAIL FROM carried SMTPUTF8. */
+    smtpUtf8: boolean;
+    /** MAIL FROM's BODY= ("7bit" when absent). */
+    body: string;
+  };
 }
 
 /** A reply such as "451 4.3.0 try later"; undefined means accept. */
@@ -29,6 +37,10 @@ export interface FakeSmtpOptions {
   readonly dsn?: boolean;
   /** Announce REQUIRETLS (after STARTTLS). */
   readonly requireTls?: boolean;
+  /** Announce SMTPUTF8 (default true). */
+  readonly smtpUtf8?: boolean;
+  /** Announce 8BITMIME (default true). */
+  readonly eightBitMime?: boolean;
   /** Refuse the connection with this reply instead of greeting. */
   readonly greeting?: () => Reply;
   /** Answer a RCPT; n counts RCPTs for this address across connections, from 1. */
@@ -55,7 +67,7 @@ export async function startFakeSmtp(options: FakeSmtpOptions = {}): Promise<Fake
   const rcptCounts = new Map<string, number>();
   let dataCount = 0;
   let connections = 0;
-  const serverOptions: SMTPServerOptions & { hideREQUIRETLS?: boolean } = {
+  const serverOptions: SMTPServerOptions & { hideREQUIRETLS?: boolean; hide8BITMIME?: boolean } = {
     lmtp: options.lmtp ?? false,
     name: "fake.test",
     authOptional: true,
@@ -64,6 +76,8 @@ export async function startFakeSmtp(options: FakeSmtpOptions = {}): Promise<Fake
     hideENHANCEDSTATUSCODES: true,
     hideDSN: !options.dsn,
     hideREQUIRETLS: !options.requireTls,
+    hideSMTPUTF8: options.smtpUtf8 === false,
+    hide8BITMIME: options.eightBitMime === false,
     logger: false,
     closeTimeout: 500,
     disableReverseLookup: true,
@@ -103,6 +117,8 @@ export async function startFakeSmtp(options: FakeSmtpOptions = {}): Promise<Fake
           mailParams: {
             ...(envelope.dsn ? { ret: envelope.dsn.ret, envid: envelope.dsn.envid } : {}),
             requireTls: envelope.requireTLS === true,
+            smtpUtf8: envelope.smtpUtf8 === true,
+            body: envelope.bodyType ?? "7bit",
           },
         };
         dataCount++;
