@@ -12,6 +12,7 @@ import { after, before, describe, it } from "node:test";
 import { promisify } from "node:util";
 import nodemailer from "nodemailer";
 import { openFileDirectory } from "../shared/directory/file-directory.ts";
+import { ensureLocalCa, issueServerCertificate } from "../shared/tls/local-ca.ts";
 import { hashPassword } from "../shared/directory/passwords.ts";
 import type { Directory } from "../shared/directory/types.ts";
 import type { RunningServer } from "../shared/lifecycle.ts";
@@ -312,6 +313,47 @@ describe("MDA: Unix socket, failures, real clients", () => {
     } finally {
       await failing.stop();
       await broken.close();
+    }
+  });
+
+  it("upgrades with STARTTLS and delivers over TLS (nodemailer requiring TLS)", async () => {
+    const ca = await ensureLocalCa(join(dir, "ca"));
+    const cert = await issueServerCertificate(ca, {
+      dnsNames: ["localhost"],
+      ipAddresses: ["127.0.0.1"],
+      dir: join(dir, "tls"),
+      name: "mda",
+    });
+    const secured = await startMda(
+      config({
+        listen: [{ kind: "tcp", host: "127.0.0.1", port: 0 }],
+        tls: { certPath: cert.certPath, keyPath: cert.keyPath },
+      }),
+      { directory, store, log },
+    );
+    try {
+      const securePort = secured.endpoints[0]?.port ?? 0;
+      const t = await SmtpTranscript.open({ port: securePort });
+      await t.expect(220);
+      await t.send("LHLO client.test", 250, /STARTTLS/);
+      t.close();
+      const transport = nodemailer.createTransport({
+        host: "127.0.0.1",
+        port: securePort,
+        lmtp: true,
+        secure: false,
+        requireTLS: true,
+        tls: { ca: ca.caCert, servername: "localhost" },
+      });
+      const before = (await messages("carol@other.test")).length;
+      const sent = await transport.sendMail({
+        envelope: { from: "sender@remote.test", to: ["carol@other.test"] },
+        raw: message("over-tls"),
+      });
+      assert.deepEqual(sent.accepted, ["carol@other.test"]);
+      assert.equal((await messages("carol@other.test")).length, before + 1);
+    } finally {
+      await secured.stop();
     }
   });
 

@@ -1,21 +1,23 @@
 /**
- * The LMTP server (RFC 2033) on smtp-server in LMTP mode: binds the listeners, resolves each
- * RCPT through the directory, reads DATA, and answers once per recipient.
+ * The LMTP server (RFC 2033): binds the listeners, gives each connection an LmtpSession, resolves
+ * each RCPT through the directory, and delivers after DATA with one reply per recipient.
  */
 import { once } from "node:events";
 import { rm } from "node:fs/promises";
-import type { AddressInfo } from "node:net";
+import { createServer, type AddressInfo, type Server, type Socket } from "node:net";
 import { randomBytes } from "node:crypto";
-import { SMTPServer, type SMTPServerDataStream } from "smtp-server";
+import { TLSSocket } from "node:tls";
 import type { Directory, Resolution } from "../shared/directory/types.ts";
 import { DirectoryUnavailableError } from "../shared/directory/types.ts";
 import type { Endpoint, RunningServer } from "../shared/lifecycle.ts";
-import type { Logger } from "../shared/log.ts";
+import { connectionLogger, type Logger } from "../shared/log.ts";
 import { loadTlsMaterial, type TlsMaterial } from "../shared/tls/tls-material.ts";
 import type { MailStore } from "../store/index.ts";
 import { isLoopback, type MdaConfig } from "./config.ts";
 import { deliverToRecipient } from "./deliver.ts";
-import { REPLIES, replyError } from "./replies.ts";
+import { CLOSE_TIMEOUT_MS, SOCKET_TIMEOUT_MS } from "./limits.ts";
+import { LmtpSession, type SessionHooks } from "./lmtp-session.ts";
+import { REPLIES } from "./replies.ts";
 
 export interface MdaDependencies {
   readonly directory: Directory;
@@ -23,10 +25,21 @@ export interface MdaDependencies {
   readonly log: Logger;
 }
 
-/** Sessions still open this long after stop() are closed anyway. */
-const CLOSE_TIMEOUT_MS = 5000;
+export interface MdaOptions {
+  /**
+   * Remove a socket file left at a Unix listener's path before listening (default true). Not in
+   * a cluster worker: there the primary owns the socket and a sibling may be listening on it.
+   */
+  readonly removeStaleSockets?: boolean;
+}
 
-export async function startMda(config: MdaConfig, deps: MdaDependencies): Promise<RunningServer> {
+const BANNER = "mailstack MDA";
+
+export async function startMda(
+  config: MdaConfig,
+  deps: MdaDependencies,
+  options: MdaOptions = {},
+): Promise<RunningServer> {
   const { directory, log } = deps;
   const tls: TlsMaterial | undefined =
     config.tls &&
@@ -35,151 +48,150 @@ export async function startMda(config: MdaConfig, deps: MdaDependencies): Promis
       onError: (error) =>
         log.error({ err: error.message }, "TLS reload failed; keeping the old certificate"),
     });
-  // What each RCPT resolved to, per transaction (smtp-server makes a new envelope for each).
-  const resolutions = new WeakMap<object, Map<string, Resolution>>();
+  const sessions = new Set<{ session: LmtpSession<Resolution>; socket: Socket }>();
 
-  const options: ConstructorParameters<typeof SMTPServer>[0] = {
-    lmtp: true,
-    name: config.hostname,
-    banner: "mailstack MDA",
-    authOptional: true,
-    disabledCommands: tls ? ["AUTH"] : ["AUTH", "STARTTLS"],
-    hideENHANCEDSTATUSCODES: false,
-    hideDSN: true,
-    size: config.maxMessageBytes,
-    // Without this smtp-server only announces SIZE; with it, it answers 552 for every recipient.
-    ...{ rejectOversized: true },
-    closeTimeout: CLOSE_TIMEOUT_MS,
-    logger: transcriptLogger(log),
-    ...(tls ? tls.options() : {}),
-
-    onMailFrom(_address, session, callback) {
-      const remote = session.remoteAddress;
-      if (tls && !session.secure && remote && !isLoopback(remote)) {
-        callback(replyError(REPLIES.tlsRequired));
-        return;
-      }
-      callback();
-    },
-
-    onRcptTo(address, session, callback) {
-      directory.resolve(address.address).then(
-        (resolution) => {
-          if (resolution.kind === "unknown") {
-            callback(replyError(resolution.localDomain ? REPLIES.unknownUser : REPLIES.notLocal));
-            return;
-          }
-          let map = resolutions.get(session.envelope);
-          if (!map) resolutions.set(session.envelope, (map = new Map<string, Resolution>()));
-          map.set(address.address, resolution);
-          callback();
-        },
-        (error: unknown) => {
-          if (!(error instanceof DirectoryUnavailableError))
-            log.error({ err: error }, "RCPT lookup failed");
-          callback(replyError(REPLIES.directoryDown));
-        },
-      );
-    },
-
-    onData(stream, session, callback) {
-      readMessage(stream, config.maxMessageBytes).then(
-        async (raw) => {
-          if (raw === undefined) {
-            callback(null); // over the size limit: smtp-server answers 552 for every recipient
-            return;
-          }
-          const map = resolutions.get(session.envelope);
-          const trace = {
-            sender: session.envelope.mailFrom ? session.envelope.mailFrom.address : "",
-            clientName: session.hostNameAppearsAs,
-            clientAddress: session.remoteAddress || undefined,
-            hostname: config.hostname,
-            id: randomBytes(9).toString("base64url"),
-            date: new Date(),
+  const hooks = (connectionLog: Logger, clientAddress: string | undefined) =>
+    ({
+      async rcpt(address) {
+        try {
+          const resolution = await directory.resolve(address);
+          if (resolution.kind !== "unknown") return { ok: true, value: resolution };
+          return {
+            ok: false,
+            reply: resolution.localDomain ? REPLIES.unknownUser : REPLIES.notLocal,
           };
-          const replies = await Promise.all(
-            session.envelope.rcptTo.map(async (rcpt) => {
-              const resolution = map?.get(rcpt.address);
-              const reply = resolution
-                ? await deliverToRecipient(
-                    { config, store: deps.store, directory, log },
-                    { raw, trace },
-                    rcpt.address,
-                    resolution,
-                  )
-                : REPLIES.storageFailure;
-              return reply ? replyError(reply) : `Delivered ${trace.id}`;
-            }),
-          );
-          callback(null, replies);
+        } catch (error) {
+          if (!(error instanceof DirectoryUnavailableError)) {
+            connectionLog.error({ err: error }, "RCPT lookup failed");
+          }
+          return { ok: false, reply: REPLIES.directoryDown };
+        }
+      },
+      async deliver(raw, transaction) {
+        const trace = {
+          sender: transaction.from,
+          clientName: transaction.clientName,
+          clientAddress,
+          hostname: config.hostname,
+          id: randomBytes(9).toString("base64url"),
+          date: new Date(),
+        };
+        const context = { config, store: deps.store, directory, log: connectionLog };
+        return Promise.all(
+          transaction.recipients.map(async ({ address, value }) => {
+            const failure = await deliverToRecipient(context, { raw, trace }, address, value);
+            return failure ?? { code: 250, enhanced: "2.0.0", text: `Delivered ${trace.id}` };
+          }),
+        );
+      },
+      error(error) {
+        connectionLog.error({ err: error }, "LMTP session error");
+      },
+    }) satisfies SessionHooks<Resolution>;
+
+  const onConnection = (socket: Socket, unix: boolean): void => {
+    const address = unix ? undefined : socket.remoteAddress;
+    const remote = address?.startsWith("::ffff:") ? address.slice(7) : address;
+    const connectionLog = connectionLogger(log, remote ?? "unix");
+    const tracing = connectionLog.isLevelEnabled("trace");
+    let current: Socket = socket;
+    const onData = (chunk: Buffer) => session.receive(chunk);
+    const session: LmtpSession<Resolution> = new LmtpSession(
+      {
+        write: (text) => {
+          if (tracing) connectionLog.trace({ reply: text.trimEnd() }, "S:");
+          current.write(text);
         },
-        (error: Error) => callback(error),
-      );
-    },
+        end: () => current.end(),
+        pause: () => current.pause(),
+        resume: () => current.resume(),
+        ...(tls && !unix
+          ? {
+              startTls: () =>
+                new Promise<void>((resolve, reject) => {
+                  // Nothing more is read in the clear (the session dropped what came after).
+                  socket.removeListener("data", onData);
+                  const secure = new TLSSocket(socket, {
+                    isServer: true,
+                    secureContext: tls.secureContext(),
+                  });
+                  secure.once("secure", () => {
+                    current = secure;
+                    secure.on("data", onData);
+                    resolve();
+                  });
+                  secure.once("error", (error: Error) => {
+                    connectionLog.info({ err: error.message }, "TLS handshake failed");
+                    socket.destroy();
+                    reject(error);
+                  });
+                }),
+            }
+          : {}),
+      },
+      hooks(connectionLog, remote),
+      {
+        hostname: config.hostname,
+        banner: BANNER,
+        maxMessageBytes: config.maxMessageBytes,
+        requireTls: tls !== undefined && remote !== undefined && !isLoopback(remote),
+      },
+      tracing ? (line) => connectionLog.trace({ command: line }, "C:") : undefined,
+    );
+    const entry = { session, socket };
+    sessions.add(entry);
+    // Replies go out as soon as they are written (a pipelining client waits for them).
+    socket.setNoDelay(true);
+    socket.setTimeout(SOCKET_TIMEOUT_MS, () => session.timeout());
+    socket.on("data", onData);
+    socket.on("error", (error) => connectionLog.debug({ err: error.message }, "socket error"));
+    socket.on("close", () => {
+      sessions.delete(entry);
+      session.closed();
+    });
+    session.greet();
   };
 
-  // One smtp-server per listener (each owns one socket), all with the same hooks.
-  const servers: SMTPServer[] = [];
+  const servers: Server[] = [];
   const endpoints: Endpoint[] = [];
+  const closeAll = () =>
+    Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
   try {
     for (const listener of config.listen) {
-      const server = new SMTPServer(options);
+      const unix = listener.kind === "unix";
+      const server = createServer((socket) => onConnection(socket, unix));
       server.on("error", (error) => log.error({ err: error }, "LMTP server error"));
-      if (tls) tls.on("reload", () => server.updateSecureContext(tls.options()));
       servers.push(server);
       if (listener.kind === "unix") {
-        await rm(listener.path, { force: true }); // a socket left by a killed process
-        server.server.listen(listener.path);
-        await once(server.server, "listening");
+        // A socket left by a killed process.
+        if (options.removeStaleSockets ?? true) await rm(listener.path, { force: true });
+        server.listen(listener.path);
+        await once(server, "listening");
         log.info({ path: listener.path }, "LMTP listening on a Unix socket");
       } else {
-        server.server.listen(listener.port, listener.host);
-        await once(server.server, "listening");
-        const { port } = server.server.address() as AddressInfo;
+        server.listen(listener.port, listener.host);
+        await once(server, "listening");
+        const { port } = server.address() as AddressInfo;
         endpoints.push({ name: "lmtp", host: listener.host, port, tls: tls ? "starttls" : "none" });
       }
     }
   } catch (error) {
-    await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+    await closeAll();
+    tls?.close();
     throw error;
   }
 
   return {
     endpoints,
     async stop() {
-      await Promise.all(
-        servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))),
-      );
+      const closed = closeAll(); // stops accepting; resolves when every connection is gone
+      for (const { session } of sessions) session.stop();
+      const timer = setTimeout(() => {
+        for (const { socket } of sessions) socket.destroy();
+      }, CLOSE_TIMEOUT_MS);
+      await closed;
+      clearTimeout(timer);
       tls?.close();
     },
-  };
-}
-
-/** Reads the whole message; undefined when it went over the limit (the stream is drained). */
-async function readMessage(
-  stream: SMTPServerDataStream,
-  limit: number,
-): Promise<Buffer | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of stream as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size <= limit) chunks.push(chunk);
-  }
-  return stream.sizeExceeded || size > limit ? undefined : Buffer.concat(chunks, size);
-}
-
-/** smtp-server's own log lines (commands and replies) go to trace, never above. */
-function transcriptLogger(log: Logger) {
-  const trace = log.trace.bind(log);
-  return {
-    trace,
-    debug: trace,
-    info: trace,
-    warn: trace,
-    error: trace,
-    fatal: trace,
-    child: () => transcriptLogger(log),
   };
 }
