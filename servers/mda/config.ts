@@ -43,6 +43,12 @@ export const mdaConfigSchema = z
     dedupeWindowSeconds: z.number().int().nonnegative().default(86_400),
     /** File `user+tag@` into the folder `tag` when the user has one. Default true. */
     plusFolders: z.boolean().default(true),
+    /**
+     * LMTP worker processes sharing the listeners (node:cluster). Each has its own store
+     * connections, so deliveries to different mailboxes are parsed and fsynced in parallel.
+     * Default: the number of CPUs (`os.availableParallelism()`); 1 runs in the main process.
+     */
+    workers: z.number().int().min(1).max(64).optional(),
   })
   .superRefine((config, ctx) => {
     config.listen.forEach((l, i) => {

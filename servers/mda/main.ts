@@ -1,17 +1,35 @@
-/** The MDA process: LMTP delivery into the store. */
+/**
+ * The MDA process: LMTP delivery into the store. With `workers` > 1 (the default on a machine
+ * with several CPUs) this process is the primary that forks the LMTP workers (workers.ts), and
+ * each worker runs this same file and serves the shared listeners.
+ */
+import cluster from "node:cluster";
 import { openDirectory } from "../shared/directory/open.ts";
 import { runServer } from "../shared/lifecycle.ts";
 import { openMailStore } from "../store/index.ts";
 import { mdaConfigSchema } from "./config.ts";
 import { startMda } from "./server.ts";
+import { startWorkers, workerCount } from "./workers.ts";
 
 const code = await runServer({
   name: "mda",
   schema: mdaConfigSchema,
-  async start(config, log) {
+  async start(config, parentLog) {
+    const count = workerCount(config);
+    if (cluster.isPrimary && count > 1) return startWorkers(config, count, parentLog);
+    const log = cluster.isWorker
+      ? parentLog.child({ worker: cluster.worker?.id, pid: process.pid })
+      : parentLog;
     const directory = await openDirectory(config.directory, config.domains, log);
     const store = openMailStore({ dataDir: config.dataDir });
-    const server = await startMda(config, { directory, store, log });
+    // In a worker the primary owns the listening sockets: a worker must not unlink them.
+    const server = await startMda(
+      config,
+      { directory, store, log },
+      {
+        removeStaleSockets: !cluster.isWorker,
+      },
+    );
     return {
       endpoints: server.endpoints,
       async stop() {
