@@ -1,7 +1,8 @@
 /**
  * Command-line clients from Debian against the running server: curl's imaps:// and imap://
- * (STARTTLS) URLs, and mbsync (isync) syncing both ways with a local Maildir. Each is skipped,
- * saying so, when its binary is missing (.ci/run installs them: apt-get install curl isync).
+ * (STARTTLS) URLs, mbsync (isync) syncing both ways with a local Maildir, and neomutt driven by
+ * pushed keys. Each is skipped, saying so, when its binary is missing (.ci/run installs them:
+ * apt-get install curl isync neomutt).
  */
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
@@ -16,8 +17,11 @@ import { startTestServer, type RunningImap } from "./testing/server-fixture.ts";
 const run = promisify(execFile);
 const CURL = "/usr/bin/curl";
 const MBSYNC = "/usr/bin/mbsync";
+const NEOMUTT = "/usr/bin/neomutt";
+/** util-linux's script(1) gives neomutt the terminal its index needs (bsdutils, essential). */
+const SCRIPT = "/usr/bin/script";
 
-describe("curl and mbsync", () => {
+describe("curl, mbsync and neomutt", () => {
   let env: TestEnv;
   let imap: RunningImap;
   before(async () => {
@@ -144,6 +148,91 @@ describe("curl and mbsync", () => {
         await acct.close();
       }
       assert.match(await readFile(rc, "utf8"), /Channel sync/);
+    },
+  );
+
+  it(
+    "neomutt logs in, lists, fetches, flags, moves, appends and logs out",
+    { skip: !(existsSync(NEOMUTT) && existsSync(SCRIPT)) && "no neomutt (or no script)" },
+    async () => {
+      await seed(env, "grace", "INBOX", [
+        message({ subject: "for neomutt one", date: "Mon, 7 Feb 2022 10:00:00 +0000" }),
+        message({ subject: "for neomutt two", date: "Tue, 8 Feb 2022 10:00:00 +0000" }),
+      ]);
+      const setup = await account(env, "grace");
+      await setup.setSubscribed("Archive", true);
+      await setup.close();
+      const dir = join(env.dir, "neomutt");
+      await mkdir(dir, { recursive: true });
+      // Sending goes nowhere; the copy kept in Sent is what exercises APPEND.
+      const sink = join(dir, "sendmail");
+      await writeFile(sink, "#!/bin/sh\ncat > /dev/null\n", { mode: 0o755 });
+      const rc = join(dir, "neomuttrc");
+      await writeFile(
+        rc,
+        [
+          `set folder="imaps://grace%40example.test@localhost:${imap.implicitPort}/"`,
+          `set imap_pass="${PASSWORD}"`,
+          `set ssl_ca_certificates_file="${imap.caPath}"`,
+          'set spoolfile="+INBOX" record="+Sent" postponed="+Drafts"',
+          // LIST: the subscribed mailboxes are listed (LSUB) and polled (STATUS).
+          "set imap_check_subscribed=yes imap_idle=no",
+          'set header_cache="" message_cachedir=""',
+          "set sort=date resolve=no mark_old=no move=no delete=yes quit=yes",
+          "set confirmappend=no confirmcreate=no wait_key=no sleep_time=0 pager_stop=yes",
+          `set sendmail="${sink}" editor="/bin/true" abort_unmodified=no`,
+          'set from="grace@example.test" use_from=yes',
+          "",
+        ].join("\n"),
+      );
+      // Flag and read the first message, save it to Archive (COPY, \Deleted, EXPUNGE), write
+      // and send a message (its copy APPENDed to Sent), sync, LOGOUT, quit.
+      const keys = [
+        "<flag-message><display-message><exit>",
+        "<save-message>=Archive<enter>",
+        "<mail>bob@example.org<enter>sent by neomutt<enter><send-message>",
+        "<sync-mailbox><imap-logout-all><quit>",
+      ].join("");
+      const log = join(dir, "debug");
+      const command = `${NEOMUTT} -n -F ${rc} -d 2 -l ${log} -e 'push "${keys}"'`;
+      await run(SCRIPT, ["-qec", command, "/dev/null"], {
+        env: { ...process.env, HOME: dir, TERM: "xterm" },
+        timeout: 30_000,
+      });
+      const acct = await account(env, "grace");
+      try {
+        const inbox = await (await acct.openMailbox("INBOX")).list();
+        assert.equal(inbox.length, 1, "the moved message left INBOX");
+        const archive = await acct.openMailbox("Archive");
+        const moved = await archive.list();
+        assert.deepEqual(
+          moved.map((m) => [...m.flags].sort()),
+          [["\\Flagged", "\\Seen"]],
+          "flagged and read, then moved",
+        );
+        const movedRaw = await archive.read(moved[0]?.uid ?? 0);
+        assert.match(Buffer.from(movedRaw ?? []).toString(), /Subject: for neomutt one/);
+        const sent = await acct.openMailbox("Sent");
+        const [copy] = await sent.list();
+        const sentRaw = await sent.read(copy?.uid ?? 0);
+        assert.match(Buffer.from(sentRaw ?? []).toString(), /Subject: sent by neomutt/);
+      } finally {
+        await acct.close();
+      }
+      const commands = (await readFile(`${log}0`, "latin1"))
+        .split("\n")
+        .flatMap((line) => /\d> a\d+ (UID [A-Z]+|[A-Z]+)/.exec(line)?.[1] ?? []);
+      for (const expected of [
+        "AUTHENTICATE",
+        "LSUB",
+        "UID FETCH",
+        "UID STORE",
+        "UID COPY",
+        "APPEND",
+      ]) {
+        assert.ok(commands.includes(expected), `${expected} in ${commands.join(", ")}`);
+      }
+      assert.equal(commands.at(-1), "LOGOUT");
     },
   );
 });
