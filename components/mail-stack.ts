@@ -1,7 +1,8 @@
 /**
  * The whole stack as one component: DKIM keys, the TLS certificate and the DNS records of every
- * mail domain, wired so the public halves of the keys flow into DNS in the same `pulumi up`.
- * Part 2 adds the directory and the server containers here.
+ * mail domain, wired so the public halves of the keys flow into DNS in the same `pulumi up`; the
+ * server containers on the Docker host (their files filled with the keys and certificate made
+ * here), and the directory's users, aliases and groups reconciled into the directory container.
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "../stacks/schema.ts";
@@ -9,6 +10,13 @@ import { DkimKeys } from "./dkim/dkim-keys.ts";
 import { DnsRecords } from "./dns/dns-records.ts";
 import { mtaStsPolicy } from "./dns/records.ts";
 import type { DnsRecord } from "./dns/types.ts";
+import { containerSpecs, type StackContainers } from "./containers/container-specs.ts";
+import { endpoints, type Endpoints } from "./containers/endpoints.ts";
+import type { MaterialName } from "./containers/runtime-configs.ts";
+import { ServerContainers } from "./containers/server-containers.ts";
+import { directoryEntries } from "./directory/directory-entries.ts";
+import { GeneratedSecret } from "./directory/generated-secret.ts";
+import { LdapSync } from "./directory/ldap-sync.ts";
 import { Certificate } from "./tls/certificate.ts";
 
 export const MAIL_STACK_TYPE = "mailstack:index:MailStack";
@@ -18,6 +26,8 @@ export interface MailStackArgs {
   readonly config: StackConfig;
   /** Where relative paths of `tls.mode: files` start. Default the working directory. */
   readonly baseDir?: string;
+  /** The repository, whose Dockerfiles build the images. Default the working directory. */
+  readonly repoRoot?: string;
 }
 
 /** One DKIM selector as the stack reports it: what is published and what signs. */
@@ -38,6 +48,13 @@ export class MailStack extends pulumi.ComponentResource {
   readonly dkimSelectors: readonly DkimSelectorSummary[];
   /** The MTA-STS policy file of each domain, served at https://mta-sts.<domain>/.well-known/mta-sts.txt. */
   readonly mtaStsPolicies: Readonly<Record<string, string>>;
+  /** What runs on the Docker host (container-specs.ts). */
+  readonly containerSpecs: StackContainers;
+  readonly containers: ServerContainers;
+  /** The directory's entries, reconciled on every `pulumi up`. */
+  readonly directoryEntries: LdapSync;
+  /** Where clients connect. */
+  readonly endpoints: Endpoints;
 
   constructor(name: string, args: MailStackArgs, opts?: pulumi.ComponentResourceOptions) {
     super(MAIL_STACK_TYPE, name, {}, opts);
@@ -83,11 +100,55 @@ export class MailStack extends pulumi.ComponentResource {
       config.domains.map((d) => [d.name, mtaStsPolicy(config, d.name)]),
     );
 
+    this.containerSpecs = containerSpecs(config);
+    const adminPassword = new GeneratedSecret(`${name}-directory-admin-password`, {}, parent);
+    const servicePassword = new GeneratedSecret(`${name}-directory-service-password`, {}, parent);
+    const materials: Partial<Record<MaterialName, pulumi.Input<string>>> = {
+      "tls-key": this.tls.privateKeyPem,
+      "tls-cert": this.tls.fullChainPem,
+      "ca-cert": this.tls.caCertificatePem.apply((pem) => pem ?? ""),
+      "directory-admin-password": adminPassword.value,
+      "directory-service-password": servicePassword.value,
+      ...Object.fromEntries(
+        this.dkim.signingKeys.map((k) => [`dkim:${k.domain}:${k.selector}`, k.privateKeyPem]),
+      ),
+    };
+    this.containers = new ServerContainers(
+      `${name}-containers`,
+      {
+        specs: this.containerSpecs,
+        host: config.docker.host,
+        materials,
+        ...(args.repoRoot === undefined ? {} : { repoRoot: args.repoRoot }),
+      },
+      parent,
+    );
+
+    const directory = this.containerSpecs.directory;
+    const desired = directoryEntries(config, directory.baseDN);
+    this.directoryEntries = new LdapSync(
+      `${name}-directory-entries`,
+      {
+        url: directory.adminUrl,
+        bindDN: directory.adminDN,
+        bindPassword: adminPassword.value,
+        ownedBase: desired.ownedBase,
+        entries: desired.entries,
+        passwords: servicePassword.value.apply((password) => ({
+          ...desired.passwords,
+          [desired.serviceDN]: { password },
+        })),
+      },
+      { parent: this, dependsOn: Object.values(this.containers.containers) },
+    );
+    this.endpoints = endpoints(config);
+
     this.registerOutputs({
       dnsRecords: this.dnsRecords,
       dkimSelectors: this.dkimSelectors,
       mtaStsPolicies: this.mtaStsPolicies,
       caCertificatePem: this.tls.caCertificatePem,
+      endpoints: this.endpoints,
     });
   }
 }

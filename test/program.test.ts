@@ -10,6 +10,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
 import { dkimPublicKeyValue } from "../components/dkim/public-key.ts";
 import type { DnsRecord } from "../components/dns/types.ts";
+import { SECRETS_DIR } from "../components/containers/layout.ts";
+import { loadStackFile } from "../stacks/load.ts";
+import { SERVER_NAMES } from "../stacks/schema/deploy.ts";
 import { installProgramMocks, valueOf, type Registration } from "./helpers/pulumi-mocks.ts";
 
 const ROOT = resolve(import.meta.dirname, "..");
@@ -53,6 +56,20 @@ function registeredUrns(): Urn[] {
 }
 
 const PRIVATE_KEY = /PRIVATE KEY/;
+/** Pulumi's marker of a secret value in serialized inputs. */
+const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+/** What the mocks' generated secrets look like (test/helpers/pulumi-mocks.ts). */
+const GENERATED_SECRET = /generated-secret-/;
+
+function isSecret(value: unknown): value is { value: unknown } {
+  return typeof value === "object" && value !== null && SECRET_SIG in value;
+}
+
+interface Upload {
+  readonly file: string;
+  readonly content: string;
+  readonly permissions: string;
+}
 
 it("has stack files to test", () => assert.deepEqual([...STACKS].sort(), ["dev", "prod"]));
 
@@ -138,6 +155,141 @@ for (const stack of STACKS) {
       }
     });
 
+    it("declares the whole system: every server's container, image, ports, volumes, files, health check", async () => {
+      const config = await loadStackFile(
+        join(ROOT, "stacks", `Pulumi.${stack}.yaml`),
+        "placeholder",
+      );
+      const containers = registrations.filter((r) => r.type === "docker:index/container:Container");
+      const expected = SERVER_NAMES.filter((s) => s !== "pop3" || config.services.pop3);
+      assert.deepEqual(
+        containers.map((c) => c.name.replace("mailstack-containers-", "")).sort(),
+        [...expected].sort(),
+      );
+      const images = registrations.filter((r) => r.type === "docker:index/image:Image");
+      assert.deepEqual(images.map((i) => i.inputs.imageName).sort(), [
+        "mailstack-directory:latest",
+        "mailstack-server:latest",
+      ]);
+      const volumes = registrations.filter((r) => r.type === "docker:index/volume:Volume");
+      assert.deepEqual(volumes.map((v) => v.inputs.name).sort(), [
+        "mailstack-directory",
+        "mailstack-lmtp",
+        "mailstack-mail",
+        "mailstack-queue",
+        "mailstack-spam",
+      ]);
+      const published = new Map<number, string>();
+      for (const c of containers) {
+        const server = c.name.replace("mailstack-containers-", "");
+        assert.match(
+          String(c.inputs.image),
+          /^mailstack-(server|directory):latest@sha256:/,
+          server,
+        );
+        assert.equal(c.inputs.init, true, server);
+        assert.equal(c.inputs.restart, "unless-stopped", server);
+        assert.equal(c.inputs.readOnly, true, server);
+        assert.ok(Number(c.inputs.memory) > 0, server);
+        assert.deepEqual(c.inputs.logOpts, { "max-size": "10m", "max-file": "3" }, server);
+        const health = c.inputs.healthcheck as { tests: string[] };
+        assert.equal(health.tests[0], "CMD", server);
+        assert.deepEqual(c.inputs.networksAdvanced, [{ name: "mailstack", aliases: [server] }]);
+        for (const p of c.inputs.ports as { external: number; ip: string }[]) {
+          assert.ok(!published.has(p.external), `port ${p.external} published twice`);
+          published.set(p.external, server);
+        }
+        const volumeNames = (c.inputs.volumes as { volumeName: string }[]).map((v) => v.volumeName);
+        // Files holding a secret make the whole upload list a Pulumi secret; spam has none.
+        const uploadsInput = c.inputs.uploads;
+        assert.equal(
+          isSecret(uploadsInput),
+          server !== "spam",
+          `${server}: secret files not secret`,
+        );
+        const uploads = (isSecret(uploadsInput) ? uploadsInput.value : uploadsInput) as Upload[];
+        const files = uploads.map((u) => u.file);
+        for (const u of uploads) {
+          assert.doesNotMatch(u.content, /\{\{/, `${server} ${u.file}: a placeholder was left`);
+          if (u.file.startsWith(SECRETS_DIR)) assert.equal(u.permissions, "0400", u.file);
+        }
+        const needsDirectory = ["mta", "mda", "imap", "pop3"].includes(server);
+        if (server !== "directory") assert.ok(files.includes("/etc/mailstack/config.json"), server);
+        if (server !== "spam" && server !== "mda") {
+          assert.ok(files.includes("/run/secrets/tls.key"), server);
+        }
+        if (needsDirectory) {
+          const runtime = uploads.find((u) => u.file === "/etc/mailstack/config.json");
+          assert.match(
+            runtime?.content ?? "",
+            /"bindPassword": "generated-secret-mailstack-directory-service-password"/,
+          );
+        }
+        if (server === "mda") assert.deepEqual(volumeNames, ["mailstack-mail", "mailstack-lmtp"]);
+        if (["imap", "pop3"].includes(server)) assert.deepEqual(volumeNames, ["mailstack-mail"]);
+        if (server === "mta") {
+          assert.deepEqual(volumeNames, ["mailstack-queue", "mailstack-lmtp"]);
+          const active = config.domains.flatMap((d) =>
+            d.dkim
+              .filter((k) => k.state === "active")
+              .map((k) => `/run/secrets/dkim/${d.name}.${k.selector}.pem`),
+          );
+          assert.deepEqual(files.filter((f) => f.includes("/dkim/")).sort(), active.sort());
+          for (const f of active) {
+            assert.match(uploads.find((u) => u.file === f)?.content ?? "", /BEGIN PRIVATE KEY/);
+          }
+        }
+        if (server === "directory") {
+          assert.deepEqual(volumeNames, ["mailstack-directory"]);
+          assert.ok(files.includes("/run/secrets/directory-admin-password"));
+        }
+      }
+      const ports = config.docker.ports;
+      assert.deepEqual(
+        [...published].sort((a, b) => a[0] - b[0]),
+        [
+          [ports.smtp, "mta"],
+          [ports.submission, "mta"],
+          [ports.submissions, "mta"],
+          [ports.https, "webmail"],
+          [ports.imaps, "imap"],
+          ...(config.services.pop3 ? [[ports.pop3s, "pop3"] as [number, string]] : []),
+          [config.docker.directory.port, "directory"],
+        ].sort((a, b) => Number(a[0]) - Number(b[0])),
+      );
+      const sync = registrations.find((r) => r.type === "pulumi-nodejs:dynamic/mailstack:LdapSync");
+      assert.ok(sync, "no directory reconciliation");
+      assert.ok(isSecret(sync.inputs.bindPassword) && isSecret(sync.inputs.passwords));
+      assert.equal(
+        (sync.inputs.entries as { dn: string }[]).filter((e) => e.dn.startsWith("uid=")).length,
+        config.users.length,
+      );
+    });
+
+    it("gives no secret to an environment variable or a plain resource input", () => {
+      for (const r of registrations) {
+        for (const [key, value] of Object.entries(r.inputs)) {
+          if (isSecret(value) || key === "__provider") continue;
+          const text = JSON.stringify(value) ?? "";
+          // The key pairs are made by the tls provider: their outputs are secret, not their inputs.
+          assert.doesNotMatch(text, PRIVATE_KEY, `${r.name}.${key}`);
+          assert.doesNotMatch(text, GENERATED_SECRET, `${r.name}.${key}`);
+        }
+        if (r.type === "docker:index/container:Container") {
+          for (const env of r.inputs.envs as string[]) {
+            assert.match(env, /^(MAILSTACK_CONFIG|NODE_ENV)=/, `${r.name}: ${env}`);
+          }
+        }
+      }
+    });
+
+    it("outputs the endpoints and the webmail URL", () => {
+      const endpoints = program.endpoints as Record<string, string>;
+      assert.match(endpoints.submission ?? "", /^mail\.(dev\.)?example\.(test|com):587$/);
+      assert.equal(program.webmailUrl, endpoints.webmail);
+      assert.match(String(program.webmailUrl), /^https:\/\/mail\./);
+    });
+
     it("keeps every private key out of the stack's plain outputs", async () => {
       for (const [name, output] of Object.entries(program)) {
         if (!pulumi.Output.isInstance(output)) {
@@ -146,6 +298,7 @@ for (const stack of STACKS) {
         }
         const value = await valueOf(output);
         assert.doesNotMatch(JSON.stringify(value) ?? "", PRIVATE_KEY, name);
+        assert.doesNotMatch(JSON.stringify(value) ?? "", GENERATED_SECRET, name);
       }
     });
   });

@@ -36,4 +36,27 @@ export const dockerSchema = z.strictObject({
     })
     .prefault({}),
   resources: z.partialRecord(z.enum(SERVER_NAMES), resourcesSchema).default({}),
+  /**
+   * The directory container's LDAP port, published on the Docker host so that `pulumi up` can
+   * reconcile the users, aliases and groups into it.
+   */
+  directory: z
+    .strictObject({
+      /** The host address the port is published on. Default 127.0.0.1 (not reachable from outside). */
+      publishAddress: z.union([z.ipv4(), z.ipv6()]).default("127.0.0.1"),
+      /** The published port. Default 3389. */
+      port: portSchema.default(3389),
+      /**
+       * How the machine running pulumi reaches it; default ldap://<publishAddress>:<port>, right
+       * for a local Docker socket. For an ssh:// host, open a tunnel first
+       * (`ssh -L 3389:127.0.0.1:3389 deploy@host`) and keep the default.
+       */
+      url: z
+        .string()
+        .regex(/^ldaps?:\/\/[^\s/]+\/?$/, {
+          message: "expected ldap://host:port or ldaps://host:port",
+        })
+        .optional(),
+    })
+    .prefault({}),
 });

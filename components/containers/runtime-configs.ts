@@ -1,0 +1,199 @@
+/**
+ * The runtime config (MAILSTACK_CONFIG) of each server in its container: the same shapes the
+ * local runner writes (cli/runner/servers.ts), with the container paths of layout.ts, the other
+ * servers reached by their network alias, and listeners on all interfaces.
+ *
+ * Secrets never appear here: a value the stack only knows at deploy time is a placeholder
+ * (`material()`), which the component fills in when it writes the file into the container. A
+ * config with a secret placeholder is delivered as a secret file.
+ */
+import type { StackConfig } from "../../stacks/schema.ts";
+import {
+  CA_PATH,
+  CERT_PATH,
+  INTERNAL_PORTS,
+  LMTP_SOCKET,
+  TLS_KEY_PATH,
+  VOLUMES,
+  dkimKeyPath,
+} from "./layout.ts";
+
+/** What a file may hold that is only known at deploy time. */
+export type MaterialName =
+  | "tls-key"
+  | "tls-cert"
+  | "ca-cert"
+  | "directory-admin-password"
+  | "directory-service-password"
+  | `dkim:${string}:${string}`;
+
+/** Material that is a secret: delivered only as a file, never in a plain output or env. */
+export function isSecretMaterial(name: MaterialName): boolean {
+  return name !== "tls-cert" && name !== "ca-cert";
+}
+
+/** The placeholder for `name` inside a file's text. */
+export function material(name: MaterialName): string {
+  return `{{${name}}}`;
+}
+
+const PLACEHOLDER = /\{\{([a-z0-9:.-]+)\}\}/g;
+
+/** The materials a text refers to, in order of first use. */
+export function materialsIn(text: string): MaterialName[] {
+  return [...new Set([...text.matchAll(PLACEHOLDER)].map((m) => m[1] as MaterialName))];
+}
+
+/** Replaces every placeholder with its value; a missing value throws. */
+export function fillMaterials(
+  text: string,
+  values: Readonly<Partial<Record<MaterialName, string>>>,
+): string {
+  return text.replace(PLACEHOLDER, (_, name: MaterialName) => {
+    const value = values[name];
+    if (value === undefined) throw new RangeError(`no value for ${name}`);
+    return value;
+  });
+}
+
+/** The directory as the servers see it from inside the network. */
+export interface DirectoryLocation {
+  readonly url: string;
+  readonly baseDN: string;
+  readonly serviceDN: string;
+}
+
+const ANY = "0.0.0.0";
+const tls = { certPath: CERT_PATH, keyPath: TLS_KEY_PATH };
+const domainsOf = (config: StackConfig) => config.domains.map((d) => d.name);
+
+function directory(location: DirectoryLocation) {
+  return {
+    backend: "ldap",
+    url: location.url,
+    baseDN: location.baseDN,
+    bindDN: location.serviceDN,
+    bindPassword: material("directory-service-password"),
+  };
+}
+
+/** The selectors that sign: exactly the `active` ones (part 1's rule). */
+export function signingKeys(config: StackConfig) {
+  return config.domains.flatMap((d) =>
+    d.dkim
+      .filter((s) => s.state === "active")
+      .map((s) => ({ domain: d.name, selector: s.selector, algorithm: s.algorithm })),
+  );
+}
+
+export function mdaConfig(config: StackConfig, location: DirectoryLocation) {
+  return {
+    hostname: config.hostname,
+    domains: domainsOf(config),
+    listen: [{ kind: "unix", path: LMTP_SOCKET }],
+    dataDir: VOLUMES.mail,
+    directory: directory(location),
+  };
+}
+
+export function mtaConfig(config: StackConfig, location: DirectoryLocation) {
+  const domains = domainsOf(config);
+  const lmtp = { kind: "unix", path: LMTP_SOCKET };
+  const dkim: Record<string, { selector: string; algorithm: string; keyPath: string }[]> = {};
+  for (const key of signingKeys(config)) {
+    (dkim[key.domain] ??= []).push({
+      selector: key.selector,
+      algorithm: key.algorithm,
+      keyPath: dkimKeyPath(key.domain, key.selector),
+    });
+  }
+  return {
+    hostname: config.hostname,
+    domains,
+    listeners: {
+      smtp: { host: ANY, port: INTERNAL_PORTS.smtp },
+      submission: { host: ANY, port: INTERNAL_PORTS.submission },
+      submissions: { host: ANY, port: INTERNAL_PORTS.submissions },
+    },
+    tls,
+    directory: directory(location),
+    lmtp,
+    dkim,
+    spam: { url: `http://spam:${INTERNAL_PORTS.spam}/check`, whenDown: "accept" },
+    queue: {
+      spoolDir: VOLUMES.queue,
+      hostname: config.hostname,
+      local: { domains, lmtp },
+      resolver: { servers: [] },
+    },
+  };
+}
+
+export function imapConfig(config: StackConfig, location: DirectoryLocation) {
+  return {
+    hostname: config.hostname,
+    domains: domainsOf(config),
+    listen: [
+      { host: ANY, port: INTERNAL_PORTS.imap, tls: "starttls" },
+      { host: ANY, port: INTERNAL_PORTS.imaps, tls: "implicit" },
+    ],
+    tls,
+    dataDir: VOLUMES.mail,
+    directory: directory(location),
+    spamUrl: `http://spam:${INTERNAL_PORTS.spam}`,
+  };
+}
+
+export function pop3Config(config: StackConfig, location: DirectoryLocation) {
+  return {
+    hostname: config.hostname,
+    domains: domainsOf(config),
+    listen: [
+      { host: ANY, port: INTERNAL_PORTS.pop3, tls: "starttls" },
+      { host: ANY, port: INTERNAL_PORTS.pop3s, tls: "implicit" },
+    ],
+    tls,
+    dataDir: VOLUMES.mail,
+    directory: directory(location),
+  };
+}
+
+export function spamConfig(config: StackConfig) {
+  return {
+    hostname: config.hostname,
+    listen: { host: ANY, port: INTERNAL_PORTS.spam },
+    dataDir: VOLUMES.spam,
+    domains: domainsOf(config),
+    dns: { servers: [] },
+  };
+}
+
+export function webmailConfig(config: StackConfig) {
+  const upstream = (host: string, port: number) => ({
+    host,
+    port,
+    tls: "implicit",
+    servername: config.hostname,
+  });
+  return {
+    hostname: config.hostname,
+    domains: domainsOf(config),
+    listen: { host: ANY, port: INTERNAL_PORTS.https },
+    tls,
+    imap: upstream("imap", INTERNAL_PORTS.imaps),
+    submission: upstream("mta", INTERNAL_PORTS.submissions),
+    // The servers' certificate names the public host name, which the webmail reaches by alias.
+    ...(config.tls.mode === "selfSigned" ? { caPath: CA_PATH } : {}),
+  };
+}
+
+/** What the directory image's entrypoint reads to write slapd's config. */
+export function directoryConfig(location: DirectoryLocation) {
+  return {
+    baseDN: location.baseDN,
+    adminDN: `cn=admin,${location.baseDN}`,
+    serviceDN: location.serviceDN,
+    port: INTERNAL_PORTS.ldap,
+    dataDir: VOLUMES.directory,
+  };
+}
