@@ -3,12 +3,17 @@
  * MDA's concurrent LMTP sessions, an IMAP client's MULTIAPPEND) are queued and committed together
  * in one transaction: one WAL fsync makes them all durable. Each append runs in its own
  * savepoint, so one that fails (over quota, mailbox gone) fails alone.
+ *
+ * When another process (another MDA worker, IMAP) holds the account's write lock, the batch
+ * waits on the event loop, not in SQLite's busy handler: the process goes on serving its other
+ * sessions and accounts meanwhile, and appends that arrive join the waiting batch.
  */
+import { StoreError } from "../errors.ts";
 import { splitFlags, joinKeywords } from "../flags.ts";
 import { prepareMessage, type PreparedMessage } from "../prepare.ts";
 import type { AppendOptions, AppendResult, InternalDate } from "../types.ts";
 import { insertContent } from "./contents.ts";
-import type { Database } from "./database.ts";
+import { BUSY_TIMEOUT_MS, type Database } from "./database.ts";
 import { resolveKeywords } from "./keywords.ts";
 import { requireMailbox } from "./mailboxes.ts";
 import { insertMessage } from "./message-rows.ts";
@@ -18,6 +23,13 @@ import { checkQuota } from "./quota.ts";
 /** Bounds on one group commit, so a burst of large messages does not make one huge transaction. */
 const MAX_BATCH_MESSAGES = 500;
 const MAX_BATCH_BYTES = 64 * 1024 * 1024;
+/**
+ * While another process holds the write lock, the batch waits on the event loop (and keeps
+ * growing) and tries again after this, doubling up to the max; after BUSY_TIMEOUT_MS, as long
+ * as a blocking write would wait, its appends fail with UNAVAILABLE.
+ */
+const LOCK_RETRY_MS = 1;
+const LOCK_RETRY_MAX_MS = 16;
 
 interface Job {
   readonly mailbox: string | number;
@@ -81,6 +93,9 @@ export function appendOne(
 export class AppendQueue {
   private queue: Job[] = [];
   private scheduled = false;
+  /** Since when the batch waits for another process's write lock. */
+  private lockWaitSince: number | undefined;
+  private lockRetryMs = LOCK_RETRY_MS;
 
   constructor(
     private readonly d: Database,
@@ -111,6 +126,30 @@ export class AppendQueue {
 
   flush(): void {
     this.scheduled = false;
+    if (this.queue.length === 0) return;
+    // Take the write lock first, without blocking the process while another one commits.
+    let locked: boolean;
+    try {
+      locked = this.d.tryBegin();
+    } catch (error) {
+      for (const job of this.queue.splice(0)) job.reject(error); // closed, I/O error
+      return;
+    }
+    if (!locked) {
+      const since = (this.lockWaitSince ??= Date.now());
+      if (Date.now() - since < BUSY_TIMEOUT_MS) {
+        this.scheduled = true;
+        setTimeout(() => this.flush(), this.lockRetryMs);
+        this.lockRetryMs = Math.min(this.lockRetryMs * 2, LOCK_RETRY_MAX_MS);
+        return;
+      }
+      this.lockWaitSince = undefined;
+      const error = new StoreError("UNAVAILABLE", `${this.d.path}: write lock busy for too long`);
+      for (const job of this.queue.splice(0)) job.reject(error);
+      return;
+    }
+    this.lockWaitSince = undefined;
+    this.lockRetryMs = LOCK_RETRY_MS;
     let bytes = 0;
     let count = 0;
     while (count < this.queue.length && count < MAX_BATCH_MESSAGES && bytes < MAX_BATCH_BYTES) {
@@ -122,10 +161,9 @@ export class AppendQueue {
       this.scheduled = true;
       setImmediate(() => this.flush());
     }
-    if (batch.length === 0) return;
     const outcomes: ({ ok: true; value: AppendResult } | { ok: false; error: unknown })[] = [];
     try {
-      this.d.write(() => {
+      this.d.commit(() => {
         for (const job of batch) {
           try {
             const value = this.d.savepoint(() =>

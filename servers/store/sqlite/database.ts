@@ -76,6 +76,31 @@ export class Database {
     } catch (error) {
       throw wrap(error); // the lock was not obtained within the busy timeout
     }
+    return this.commit(fn);
+  }
+
+  /**
+   * Takes the write lock (BEGIN IMMEDIATE) without waiting: false when another connection,
+   * usually another process, holds it. The caller then retries later from the event loop
+   * instead of sleeping in SQLite's busy handler, which would stall every session of this
+   * process; `commit` ends the transaction begun here.
+   */
+  tryBegin(): boolean {
+    if (this.db.isTransaction) throw new Error("a transaction is already open");
+    this.db.exec("PRAGMA busy_timeout = 0");
+    try {
+      this.db.exec("BEGIN IMMEDIATE");
+      return true;
+    } catch (error) {
+      if (isBusy(error)) return false;
+      throw wrap(error);
+    } finally {
+      this.db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    }
+  }
+
+  /** Runs `fn` in the transaction begun by tryBegin and commits it (durably), or rolls back. */
+  commit<T>(fn: () => T): T {
     try {
       const result = fn();
       this.db.exec("COMMIT");
@@ -121,6 +146,11 @@ export class Database {
     this.statements.clear();
     if (this.db.isOpen) this.db.close();
   }
+}
+
+/** SQLITE_BUSY: another connection holds the lock this one asked for. */
+function isBusy(error: unknown): boolean {
+  return error instanceof Error && "errcode" in error && ((error.errcode as number) & 0xff) === 5;
 }
 
 /** SQLite failures (I/O, disk full, lock timeout) become UNAVAILABLE; our own errors pass. */
