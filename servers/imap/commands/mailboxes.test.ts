@@ -1,4 +1,5 @@
 import { after, before, describe, it } from "node:test";
+import { MAX_APPEND_LITERAL_BYTES } from "../limits.ts";
 import { createEnv, loggedIn, message, seed, type TestEnv } from "../testing/harness.ts";
 
 describe("LIST, LSUB, STATUS, CREATE, DELETE, RENAME, SUBSCRIBE", () => {
@@ -151,7 +152,36 @@ describe("LIST, LSUB, STATUS, CREATE, DELETE, RENAME, SUBSCRIBE", () => {
     `);
   });
 
-  it("reports STATUS items, including SIZE, DELETED and HIGHESTMODSEQ", async (t) => {
+  it("creates a mailbox with a special use (CREATE-SPECIAL-USE, RFC 6154 §3)", async (t) => {
+    const c = await loggedIn(t, env, "frank");
+    await c.run(`
+      C: a CREATE Outbox (USE (\\Sent))
+      S: a NO [USEATTR] Sent already has \\Sent
+      C: b DELETE Sent
+      S: b OK DELETE completed
+      C: c CREATE "Sent Items" (USE (\\Sent))
+      S: c OK CREATE completed
+      C: d LIST "" "Sent*" RETURN (SPECIAL-USE)
+      S: * LIST (\\HasNoChildren \\Sent) "/" "Sent Items"
+      S: d OK LIST completed
+      C: e CREATE Important (USE (\\Important))
+      S: e NO [USEATTR] Special use \\Important is not supported
+      C: f CREATE Two (USE (\\Junk \\Trash))
+      S: f NO [USEATTR] Exactly one special use per mailbox
+      C: g CREATE Other (COLOR (red))
+      S: g BAD Unknown CREATE parameter
+      C: h LIST "" "%" RETURN (SPECIAL-USE)
+      S: * LIST (\\HasNoChildren) "/" "INBOX"
+      S: * LIST (\\HasNoChildren \\Archive) "/" "Archive"
+      S: * LIST (\\HasNoChildren \\Drafts) "/" "Drafts"
+      S: * LIST (\\HasNoChildren \\Junk) "/" "Junk"
+      S: * LIST (\\HasNoChildren \\Sent) "/" "Sent Items"
+      S: * LIST (\\HasNoChildren \\Trash) "/" "Trash"
+      S: h OK LIST completed
+    `);
+  });
+
+  it("reports STATUS items, including SIZE, DELETED, HIGHESTMODSEQ and APPENDLIMIT", async (t) => {
     const one = message({ body: "one" });
     const two = message({ body: "two" });
     await seed(env, "dave", "INBOX", [
@@ -176,6 +206,9 @@ describe("LIST, LSUB, STATUS, CREATE, DELETE, RENAME, SUBSCRIBE", () => {
       C: f STATUS INBOX (DELETED-STORAGE)
       S: * STATUS "INBOX" (DELETED-STORAGE 1)
       S: f OK STATUS completed
+      C: g STATUS INBOX (APPENDLIMIT)
+      S: * STATUS "INBOX" (APPENDLIMIT ${MAX_APPEND_LITERAL_BYTES})
+      S: g OK STATUS completed
     `);
   });
 });

@@ -1,9 +1,10 @@
 /**
  * STATUS data items (RFC 9051 §6.3.11; SIZE from RFC 8438, HIGHESTMODSEQ from RFC 7162, DELETED
- * from RFC 9051, DELETED-STORAGE from RFC 9208 §4.2, RECENT from RFC 3501), shared by STATUS and
- * LIST's RETURN (STATUS ...) (RFC 5819).
+ * from RFC 9051, DELETED-STORAGE from RFC 9208 §4.2, RECENT from RFC 3501, APPENDLIMIT from
+ * RFC 7889 §4), shared by STATUS and LIST's RETURN (STATUS ...) (RFC 5819).
  */
 import type { Account, MailboxStatus } from "../../store/index.ts";
+import { MAX_APPEND_LITERAL_BYTES } from "../limits.ts";
 import { bad } from "../protocol/errors.ts";
 import { atom, type Value } from "../protocol/serializer.ts";
 import { keyword, type Token } from "../protocol/tokens.ts";
@@ -17,6 +18,8 @@ const COUNTERS = {
   DELETED: (s: MailboxStatus) => s.deleted,
   SIZE: (s: MailboxStatus) => s.size,
   HIGHESTMODSEQ: (s: MailboxStatus) => s.highestModseq,
+  // The same for every mailbox: the largest APPEND literal, as the capability says.
+  APPENDLIMIT: () => MAX_APPEND_LITERAL_BYTES,
 } as const;
 
 export type StatusItem = keyof typeof COUNTERS | "DELETED-STORAGE";

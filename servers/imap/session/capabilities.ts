@@ -41,6 +41,7 @@ const TABLE: readonly Entry[] = [
   ["LIST-EXTENDED", authed], // RFC 5258
   ["LIST-STATUS", authed], // RFC 5819
   ["SPECIAL-USE", authed], // RFC 6154
+  ["CREATE-SPECIAL-USE", authed], // RFC 6154 §3: CREATE name (USE (\Sent))
   ["STATUS=SIZE", authed], // RFC 8438
   ["CONDSTORE", authed], // RFC 7162
   ["QRESYNC", authed], // RFC 7162
