@@ -248,7 +248,9 @@ export interface OurMdaOptions {
   readonly users: readonly string[];
   /** Our default is one day; 0 turns duplicate suppression off. */
   readonly dedupeWindowSeconds?: number;
-  /** Write a V8 CPU profile of the MDA into this directory (on exit). */
+  /** LMTP worker processes (the MDA's `workers` key); default: the MDA's default, one per CPU. */
+  readonly workers?: number;
+  /** Write a V8 CPU profile of the MDA into this directory (on exit), one per process. */
   readonly cpuProfDir?: string;
   readonly logLevel?: string;
 }
@@ -277,6 +279,7 @@ export async function startOurMda(options: OurMdaOptions): Promise<LmtpServer> {
       ...(options.dedupeWindowSeconds === undefined
         ? {}
         : { dedupeWindowSeconds: options.dedupeWindowSeconds }),
+      ...(options.workers === undefined ? {} : { workers: options.workers }),
     }),
   );
   const nodeArgs = ["--import", "tsx"];
@@ -311,13 +314,18 @@ export async function startOurMda(options: OurMdaOptions): Promise<LmtpServer> {
       }
     });
   });
+  // With workers the MDA is a primary and its worker processes: every figure sums them all.
+  const tree = () => [pid, ...childPids(pid)];
   return {
     system: "mailstack MDA",
     port,
-    pids: () => [pid],
-    cpuSeconds: () => procCpuSeconds(pid, true),
-    resetPeak: () => resetPeak(pid),
-    peakRss: () => procStatus(pid)?.hwm,
+    pids: tree,
+    // The primary's reaped children (restarted workers) plus the live ones.
+    cpuSeconds: () =>
+      procCpuSeconds(pid, true) + childPids(pid).reduce((s, c) => s + procCpuSeconds(c, true), 0),
+    resetPeak: () => tree().forEach(resetPeak),
+    // Summed VmHWM of the processes: an upper bound of the peak of their sum.
+    peakRss: () => tree().reduce((sum, p) => sum + (procStatus(p)?.hwm ?? 0), 0),
     async count(recipient) {
       const store = openMailStore({ dataDir, idleCloseMs: 0 });
       try {

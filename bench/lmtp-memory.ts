@@ -7,7 +7,11 @@
  * the time left), and then reports how many messages it delivered.
  *
  *   npx tsx bench/lmtp-memory.ts [--messages 20000] [--batch 5000] [--size 1024]
- *       [--mode reuse|connect] [--sessions 20] [--max-seconds 600] [--dovecot] [--csv <file>]
+ *       [--mode reuse|connect] [--sessions 20] [--max-seconds 600] [--workers <n>] [--dovecot]
+ *       [--csv <file>]
+ *
+ * The MDA runs with its default number of LMTP workers (one per CPU) unless `--workers` is
+ * given; its RSS is the sum over the primary and the workers.
  *
  * `--dovecot` runs the same load against a throwaway Dovecot LMTP (mail_fsync=optimized)
  * afterwards and reports the summed RSS/PSS of its processes the same way.
@@ -39,6 +43,7 @@ const { values } = parseArgs({
     sessions: { type: "string", default: "20" },
     "max-seconds": { type: "string", default: "600" },
     dovecot: { type: "boolean", default: false },
+    workers: { type: "string" },
     csv: { type: "string" },
   },
 });
@@ -146,7 +151,7 @@ function report(o: Outcome, usePss: boolean): void {
   const first = samples[0]!;
   const last = samples[samples.length - 1]!;
   const max = samples.reduce((a, b) => (value(b) > value(a) ? b : a));
-  const label = usePss ? "PSS (sum over processes)" : "RSS";
+  const label = usePss ? "PSS (sum over processes)" : "RSS (sum over the MDA's processes)";
   console.log(
     `\n${o.system}: ${o.delivered} messages delivered in ${o.seconds.toFixed(0)} s` +
       ` (${(o.delivered / o.seconds).toFixed(0)} msg/s overall)`,
@@ -188,13 +193,19 @@ const outcomes: Outcome[] = [];
 let failed = false;
 
 await mkdir(join(dir, "mda"));
-const mda = await startOurMda({ dir: join(dir, "mda"), users: [recipient] });
+const mda = await startOurMda({
+  dir: join(dir, "mda"),
+  users: [recipient],
+  ...(values.workers === undefined ? {} : { workers: Number(values.workers) }),
+});
+const rssOf = (pids: number[]) =>
+  pids.map((p) => `${p}: ${((procStatus(p)?.rss ?? 0) / 1024).toFixed(0)} MB`).join(", ");
 try {
-  const idle = procStatus(mda.pids()[0]!);
-  console.log(`MDA started; idle RSS ${((idle?.rss ?? 0) / 1024).toFixed(0)} MB`);
+  console.log(`MDA started (primary first): idle RSS ${rssOf(mda.pids())}`);
   const outcome = await load(mda);
   outcomes.push(outcome);
   report(outcome, false);
+  console.log(`  per process at the end (primary first): ${rssOf(mda.pids())}`);
   failed ||= outcome.problems.some((p) => !p.startsWith("time budget"));
 } finally {
   await mda.stop();

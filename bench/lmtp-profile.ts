@@ -2,7 +2,7 @@
  * Where our MDA's time goes during an LMTP load: runs servers/mda/main.ts with `--cpu-prof`,
  * drives it with Postfix's smtp-source, stops it (the profile is written on exit), and breaks the
  * samples taken during the load down into idle, GC, and inclusive time of the functions that
- * matter (store commit, message parsing, smtp-server, ...), plus the top self-time functions.
+ * matter (store commit, message parsing, the LMTP session, ...), plus the top self-time functions.
  * Also measures the time from TCP connect to the 220 greeting (our MDA, and Dovecot's LMTP with
  * `--dovecot`), which bounds throughput when every message comes on a new connection.
  *
@@ -91,7 +91,13 @@ console.log(`machine: ${machine()}`);
 
 // --- the greeting -----------------------------------------------------------------------------
 await mkdir(join(dir, "mda"));
-const mda = await startOurMda({ dir: join(dir, "mda"), users: recipients, cpuProfDir: profDir });
+// One process (workers: 1): the breakdown is of one main thread, which each worker also is.
+const mda = await startOurMda({
+  dir: join(dir, "mda"),
+  users: recipients,
+  cpuProfDir: profDir,
+  workers: 1,
+});
 const pid = mda.pids()[0]!;
 const greetings: string[][] = [];
 const ours = await greetingLatency(mda.port, 20);
@@ -187,7 +193,8 @@ const buckets: [
     "mda: headerFields / traceHeaders / messageId",
     (n) => /^(headerFields|traceHeaders|messageId)$/.test(n.callFrame.functionName),
   ],
-  ["mda: readMessage (collect DATA chunks)", (n) => n.callFrame.functionName === "readMessage"],
+  ["mda: DATA reader (end of data, unstuffing)", (n) => n.callFrame.url.includes("data-reader")],
+  ["mda: LMTP session (commands, replies)", (n) => n.callFrame.url.includes("lmtp-session")],
   ["mda: directory resolve (RCPT)", (n) => n.callFrame.url.includes("shared/directory")],
   ["smtp-server (any frame)", (n) => n.callFrame.url.includes("smtp-server")],
   [

@@ -7,7 +7,7 @@
  *
  *   npx tsx bench/lmtp-throughput.ts [--quick] [--repeats 3] [--sessions 20]
  *       [--systems mda,dovecot,dovecot-always] [--modes connect,reuse] [--recipients 1,20]
- *       [--messages-1k 4000] [--messages-100k 1000] [--dedupe-window <seconds>]
+ *       [--messages-1k 4000] [--messages-100k 1000] [--dedupe-window <seconds>] [--workers <n>]
  *       [--cpu-prof <dir>] [--json <file>]
  *
  * Modes: `connect` is smtp-source's default (a new connection for every message); `reuse` adds
@@ -19,7 +19,7 @@
  * Needs: root (Dovecot drops to the system user `mailbench`: `useradd -r -M -s
  * /usr/sbin/nologin mailbench`), `apt-get install dovecot-core dovecot-lmtpd postfix`.
  */
-import { writeFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import {
@@ -50,6 +50,7 @@ const { values } = parseArgs({
     "messages-100k": { type: "string" },
     sizes: { type: "string", default: "1024,102400" },
     "dedupe-window": { type: "string" },
+    workers: { type: "string" },
     "cpu-prof": { type: "string" },
     json: { type: "string" },
   },
@@ -123,6 +124,7 @@ try {
             ? {}
             : { dedupeWindowSeconds: Number(values["dedupe-window"]) }),
           ...(values["cpu-prof"] ? { cpuProfDir: values["cpu-prof"] } : {}),
+          ...(values.workers === undefined ? {} : { workers: Number(values.workers) }),
         }),
       );
     } else if (system === "dovecot" || system === "dovecot-always") {
@@ -138,6 +140,12 @@ try {
     }
   }
   for (const [name, s] of servers) console.log(`${name}: ${s.system} on 127.0.0.1:${s.port}`);
+  // The comparison is only fair with Dovecot's settings in view (fsync, mail format, users).
+  for (const name of servers.keys()) {
+    if (!name.startsWith("dovecot")) continue;
+    const conf = await readFile(join(dir, name, "dovecot.conf"), "utf8");
+    console.log(`\n${name}: ${join(dir, name, "dovecot.conf")}\n${conf.replace(/^/gm, "  ")}`);
+  }
   console.log(
     `runs: sizes ${sizes.join(",")} × modes ${modes.join(",")} × recipients ${spreads.join(",")} × ${repeats} repeats × ${systems.length} systems, ${sessions} sessions\n`,
   );
@@ -249,7 +257,7 @@ console.log(
   `\nMedians of ${repeats} run(s); ${sessions} concurrent LMTP sessions (smtp-source -s ${sessions}); MB/s counts payload bytes (-l).`,
 );
 console.log(
-  "peak RSS: our MDA = VmHWM of its one process; Dovecot = largest sampled sum of VmRSS over master + all children (200 ms samples). peak PSS: sampled sum of Pss for both.\n",
+  "peak RSS: our MDA = summed VmHWM of its processes (primary + LMTP workers); Dovecot = largest sampled sum of VmRSS over master + all children (200 ms samples). peak PSS: sampled sum of Pss for both.\n",
 );
 console.log(
   table(
