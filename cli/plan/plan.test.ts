@@ -48,6 +48,21 @@ describe("mailstack plan", () => {
     await rm(dir, { recursive: true, force: true });
   });
 
+  it("lists prod's containers: no POP3 (not offered), every secret by name only", () => {
+    assert.deepEqual(
+      plan.containers.map((c) => c.name),
+      [
+        "mailstack-directory",
+        "mailstack-spam",
+        "mailstack-mda",
+        "mailstack-mta",
+        "mailstack-imap",
+        "mailstack-webmail",
+      ],
+    );
+    assert.doesNotMatch(JSON.stringify(plan.containers), /PRIVATE KEY|secure/);
+  });
+
   it("declares both prod zones and every DKIM selector with its state", () => {
     assert.deepEqual(plan.zones.map((z) => z.zone).sort(), ["example.com", "example.org"]);
     assert.deepEqual(
@@ -111,6 +126,15 @@ describe("mailstack plan", () => {
       /dev2026a\._domainkey\.dev\.example\.test\. 300 IN TXT "v=DKIM1; k=rsa; p=GeneratedByPulumiUp"/,
     );
     assert.match(stdout, /\| dev\.example\.test \| dev2026a \| rsa2048 \| active \| yes \| yes \|/);
+    assert.match(stdout, /^## Containers on unix:\/\/\/var\/run\/docker\.sock$/m);
+    assert.match(
+      stdout,
+      /^\| mailstack-mta \| mailstack-server:latest \(built from images\/server\.Dockerfile\) \| 0\.0\.0\.0:25->2525, 0\.0\.0\.0:587->2587, 0\.0\.0\.0:465->2465 \| queue:\/var\/spool\/mailstack, lmtp:\/run\/mailstack \| directory-service-password, tls-key, dkim:dev\.example\.test:dev2026a \|$/m,
+    );
+    assert.match(
+      stdout,
+      /^\| mailstack-directory \| .* \| 127\.0\.0\.1:3389->3389 \| directory:\/var\/lib\/ldap \| directory-admin-password, tls-key \|$/m,
+    );
   });
 
   it("names the problem when the stack does not exist or is not given", async () => {

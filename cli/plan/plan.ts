@@ -3,6 +3,7 @@
  * credentials and no Pulumi engine. It runs in pull requests next to `pulumi preview`, so a
  * reviewer reads the DNS records as a zone file and the DKIM selectors with their states.
  */
+import { containerSpecs, secretsOf } from "../../components/containers/container-specs.ts";
 import { buildDnsRecords } from "../../components/dns/records.ts";
 import type { DkimPublicKey, DnsRecord } from "../../components/dns/types.ts";
 import { groupByZone, renderZoneFile } from "../../components/dns/zone-file.ts";
@@ -31,6 +32,19 @@ export interface Plan {
     readonly zoneFile: string;
   }[];
   readonly dkim: readonly DkimPlanRow[];
+  readonly containers: readonly ContainerPlanRow[];
+}
+
+/** One container as a reviewer reads it: no file contents, only which secrets it gets. */
+export interface ContainerPlanRow {
+  readonly name: string;
+  readonly image: string;
+  /** `host:port->container port`. */
+  readonly ports: readonly string[];
+  /** `volume:path`. */
+  readonly volumes: readonly string[];
+  /** The secrets it receives, as files. */
+  readonly secrets: readonly string[];
 }
 
 export function placeholderDkimKeys(config: StackConfig): DkimPublicKey[] {
@@ -61,7 +75,15 @@ export function buildPlan(stack: string, config: StackConfig): Plan {
       signing: s.state === "active",
     })),
   );
-  return { stack, zones, dkim };
+  const containers = containerSpecs(config).containers.map((c) => ({
+    name: c.name,
+    image:
+      c.image.kind === "build" ? `${c.image.tag} (built from ${c.image.dockerfile})` : c.image.tag,
+    ports: c.ports.map((p) => `${p.ip}:${p.external}->${p.internal}`),
+    volumes: c.volumes.map((v) => `${v.volume}:${v.path}`),
+    secrets: secretsOf(c),
+  }));
+  return { stack, zones, dkim, containers };
 }
 
 export function renderPlan(plan: Plan, config: StackConfig): string {
@@ -91,5 +113,15 @@ export function renderPlan(plan: Plan, config: StackConfig): string {
     );
   }
   if (plan.dkim.length === 0) out.push("| (none: mail is not DKIM-signed) | | | | | |");
+  out.push("", `## Containers on ${config.docker.host}`, "");
+  out.push("Secrets are delivered as files (mode 0400), never as environment variables.", "");
+  out.push("| container | image | ports | volumes | secrets (files) |");
+  out.push("| --- | --- | --- | --- | --- |");
+  const list = (items: readonly string[]) => (items.length === 0 ? "-" : items.join(", "));
+  for (const c of plan.containers) {
+    out.push(
+      `| ${c.name} | ${c.image} | ${list(c.ports)} | ${list(c.volumes)} | ${list(c.secrets)} |`,
+    );
+  }
   return `${out.join("\n")}\n`;
 }
