@@ -9,6 +9,9 @@ import { createServer, type Server } from "node:https";
 import type { AddressInfo } from "node:net";
 import type { Endpoint, RunningServer } from "../shared/lifecycle.ts";
 import type { Logger } from "../shared/log.ts";
+import { composeRoutes } from "./api/compose-routes.ts";
+import { eventsRoute } from "./api/events-route.ts";
+import { mailRoutes } from "./api/mail-routes.ts";
 import { sessionRoutes } from "./api/session-routes.ts";
 import type { WebmailConfig } from "./config.ts";
 import { ApiError } from "./errors.ts";
@@ -55,6 +58,9 @@ export async function startWebmail(
       connectImap,
       absoluteSeconds: config.session.absoluteSeconds,
     }),
+    ...mailRoutes(),
+    ...composeRoutes({ upstream: config.submission, ca }),
+    eventsRoute(),
   ];
 
   const server: Server = createServer(

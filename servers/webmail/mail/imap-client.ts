@@ -13,11 +13,18 @@ export interface UpstreamTls {
   readonly ca: string | undefined;
 }
 
-/** Opens and logs in a new IMAP connection; rejects with LOGIN_FAILED or IMAP_UNAVAILABLE. */
-export type ImapConnector = (address: string, password: string) => Promise<ImapFlow>;
+/**
+ * Opens and logs in a new IMAP connection; rejects with LOGIN_FAILED or IMAP_UNAVAILABLE.
+ * `idle`: the connection enters IDLE whenever it has nothing to do (for the event stream).
+ */
+export type ImapConnector = (
+  address: string,
+  password: string,
+  options?: { readonly idle?: boolean },
+) => Promise<ImapFlow>;
 
 export function imapConnector({ upstream, ca }: UpstreamTls): ImapConnector {
-  return async (address, password) => {
+  return async (address, password, options = {}) => {
     const client = new ImapFlow({
       host: upstream.host,
       port: upstream.port,
@@ -31,7 +38,8 @@ export function imapConnector({ upstream, ca }: UpstreamTls): ImapConnector {
       auth: { user: address, pass: password },
       logger: false,
       // The session's connection serves requests; only the event stream's connection idles.
-      disableAutoIdle: true,
+      disableAutoIdle: options.idle !== true,
+      autoIdleDelay: 50,
       clientInfo: { name: "mailstack webmail" },
     });
     // An error after connect() is emitted; without a listener it would end the process.
@@ -55,6 +63,7 @@ export function imapConnector({ upstream, ca }: UpstreamTls): ImapConnector {
  */
 export class ImapAccount {
   private current: Promise<ImapFlow>;
+  private readonly others = new Set<ImapFlow>();
   private closed = false;
 
   constructor(
@@ -75,13 +84,18 @@ export class ImapAccount {
     return this.current;
   }
 
-  /** A second connection of the same user (the event stream idles on it). */
-  another(): Promise<ImapFlow> {
-    return this.connect(this.address, this.password);
+  /** Another connection of the same user that idles (an event stream); closed with the session. */
+  async idling(): Promise<ImapFlow> {
+    if (this.closed) throw new ApiError("NOT_LOGGED_IN");
+    const client = await this.connect(this.address, this.password, { idle: true });
+    this.others.add(client);
+    client.once("close", () => this.others.delete(client));
+    return client;
   }
 
   async close(): Promise<void> {
     this.closed = true;
+    for (const other of this.others) other.close();
     const client = await this.current.catch(() => undefined);
     if (client === undefined) return;
     await client.logout().catch(() => client.close());
