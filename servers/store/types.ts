@@ -152,6 +152,8 @@ export interface ThreadFacts {
   readonly references: readonly string[];
   /** RFC 5256 §2.1 base subject, decoded and case-folded: equal strings are the same subject. */
   readonly baseSubject: string;
+  /** The subject had a reply or forward marker (RFC 5256 §2.1), for THREAD REFERENCES. */
+  readonly isReply: boolean;
   /** The sent date (Date header, else INTERNALDATE), milliseconds since the epoch. */
   readonly sentTime: number;
 }

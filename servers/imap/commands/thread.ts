@@ -1,10 +1,8 @@
 /** THREAD and UID THREAD (RFC 5256): ORDEREDSUBJECT and REFERENCES, on the store's facts. */
-import type { ThreadFacts } from "../../store/index.ts";
 import { bad } from "../protocol/errors.ts";
 import { atom } from "../protocol/serializer.ts";
 import { keyword } from "../protocol/tokens.ts";
 import { resolveCriteria } from "../search/search-keys.ts";
-import { isReplySubject } from "../search/subject-reply.ts";
 import { formatThreads, orderedSubject, references } from "../search/thread.ts";
 import { defineCommand } from "../session/command.ts";
 import { SELECTED } from "../session/state.ts";
@@ -32,21 +30,8 @@ function threadCommand(name: "THREAD" | "UID THREAD", uid: boolean) {
           : await mailbox.store.threadFacts([{ type: "uid", uids: [[1, max]] }, ...keys]);
       const visible = facts.filter((f) => mailbox.view.has(f.uid));
       let threads;
-      if (args.alg === "REFERENCES") {
-        // Reply-ness matters only where two threads could share a subject: read those subjects.
-        const counts = new Map<string, number>();
-        const key = (f: ThreadFacts) => f.baseSubject;
-        for (const f of visible) counts.set(key(f), (counts.get(key(f)) ?? 0) + 1);
-        const shared = visible.filter((f) => (counts.get(key(f)) ?? 0) > 1 && key(f) !== "");
-        const replies = new Set<number>();
-        if (shared.length > 0) {
-          const metadata = await mailbox.store.metadata(
-            shared.map((f): [number, number] => [f.uid, f.uid]),
-          );
-          for (const m of metadata) if (isReplySubject(m.envelope.subject)) replies.add(m.uid);
-        }
-        threads = references(visible, (u) => replies.has(u));
-      } else threads = orderedSubject(visible);
+      if (args.alg === "REFERENCES") threads = references(visible);
+      else threads = orderedSubject(visible);
       const text = formatThreads(threads, (u) => (uid ? u : (mailbox.view.seqOf(u) as number)));
       session.send(text === "" ? [atom("THREAD")] : [atom("THREAD"), atom(text)]);
     },

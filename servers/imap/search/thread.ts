@@ -82,14 +82,10 @@ function prune(list: Container[], root: boolean): Container[] {
 }
 
 /**
- * `isReply` says whether a message's subject was a reply or forward (RFC 5256 §2.1: a leader,
- * trailer or [fwd:] wrapper was removed); it decides which message parents the other when two
- * threads are gathered by subject.
+ * THREAD=REFERENCES (RFC 5256 §2.2). A fact's `isReply` (RFC 5256 §2.1: a leader, trailer or [fwd:] wrapper was removed) decides
+ * which message parents the other when two threads are gathered by subject.
  */
-export function references(
-  facts: readonly ThreadFacts[],
-  isReply: (uid: number) => boolean = () => false,
-): ThreadNode[] {
+export function references(facts: readonly ThreadFacts[]): ThreadNode[] {
   const byId = new Map<string, Container>();
   const get = (id: string): Container => {
     let c = byId.get(id);
@@ -124,7 +120,7 @@ export function references(
     true,
   );
   sortContainers(roots);
-  roots = groupBySubject(roots, isReply);
+  roots = groupBySubject(roots);
   sortContainers(roots);
   const toNode = (c: Container): ThreadNode => ({
     uid: c.fact?.uid,
@@ -134,12 +130,12 @@ export function references(
 }
 
 /** §2.2 step 5: root threads with the same base subject are gathered. */
-function groupBySubject(roots: Container[], isReply: (uid: number) => boolean): Container[] {
+function groupBySubject(roots: Container[]): Container[] {
   const subjectOf = (c: Container): string => {
     const fact = dateOf(c);
     return fact ? subjectKey(fact) : "";
   };
-  const reply = (c: Container): boolean => c.fact !== undefined && isReply(c.fact.uid);
+  const reply = (c: Container): boolean => c.fact?.isReply === true;
   const table = new Map<string, Container>();
   for (const c of roots) {
     const subject = subjectOf(c);

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { parseRfc5322Date } from "./date.ts";
-import { baseSubject } from "./subject.ts";
+import { baseSubject, subjectFacts } from "./subject.ts";
 
 test("RFC 5256 base subject: subject -> base", () => {
   const cases: [string, string][] = [
@@ -23,6 +23,22 @@ test("RFC 5256 base subject: subject -> base", () => {
     ["", ""],
   ];
   for (const [subject, expected] of cases) assert.equal(baseSubject(subject), expected, subject);
+});
+
+test("RFC 5256 §2.1: whether a subject is a reply or forward", () => {
+  const cases: [string, boolean][] = [
+    ["Hello", false],
+    ["[list] Hello", false],
+    ["Hello  ", false],
+    ["Re: Hello", true],
+    ["[list] Re: Hello", true],
+    ["Hello (fwd)", true],
+    ["[Fwd: Hello]", true],
+    ["Reply: not a leader", false],
+  ];
+  for (const [subject, expected] of cases) {
+    assert.equal(subjectFacts(subject).isReply, expected, subject);
+  }
 });
 
 test("RFC 5322 dates, obsolete forms included", () => {

@@ -12,27 +12,50 @@ const LEADING_BLOB = new RegExp(String.raw`^[ \t]*${BLOB}`);
 const TRAILER = /(?:[ \t]*\(fwd\))+[ \t]*$|[ \t]+$/i;
 const FWD_WRAPPER = /^\[fwd:(.*)\]$/i;
 
-export function baseSubject(subject: string): string {
+export interface SubjectFacts {
+  /** The base subject (not yet case-folded). */
+  readonly base: string;
+  /**
+   * Whether extraction removed a reply/forward marker: a "Re:"/"Fwd:" leader, a "(fwd)" trailer
+   * or a "[fwd: ...]" wrapper (RFC 5256 §2.1). THREAD REFERENCES uses it (§2.2 step 5).
+   */
+  readonly isReply: boolean;
+}
+
+export function subjectFacts(subject: string): SubjectFacts {
   // (1) Whitespace runs, including folding, become one space.
   let s = subject.replace(/[\r\n\t ]+/g, " ");
+  let isReply = false;
   for (;;) {
     // (2) Remove trailers: "(fwd)" and whitespace at the end, repeatedly.
     let previous: string;
     do {
       previous = s;
-      s = s.replace(TRAILER, "");
+      s = s.replace(TRAILER, (trailer) => {
+        if (trailer.trim() !== "") isReply = true;
+        return "";
+      });
     } while (s !== previous);
     // (3)+(4) Remove leaders and blobs, repeatedly; a blob is kept if nothing would remain.
     do {
       previous = s;
-      s = s.replace(LEADER, "").replace(/^[ \t]+/, "");
+      if (LEADER.test(s)) {
+        isReply = true;
+        s = s.replace(LEADER, "");
+      }
+      s = s.replace(/^[ \t]+/, "");
       const withoutBlob = s.replace(LEADING_BLOB, "");
       if (withoutBlob !== s && withoutBlob.trim() !== "") s = withoutBlob;
     } while (s !== previous);
     // (6) "[fwd: ... ]" wrapped around the whole subject: unwrap and start again at (2).
     const wrapped = FWD_WRAPPER.exec(s);
     if (!wrapped) break;
+    isReply = true;
     s = wrapped[1] ?? "";
   }
-  return s.trim();
+  return { base: s.trim(), isReply };
+}
+
+export function baseSubject(subject: string): string {
+  return subjectFacts(subject).base;
 }

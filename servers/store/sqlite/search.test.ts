@@ -207,10 +207,10 @@ test("thread facts carry message ids, references and case-folded base subjects",
   );
   const facts = await (await account.openMailbox("INBOX")).threadFacts([{ type: "all" }]);
   assert.deepEqual(
-    facts.map((f) => [f.uid, f.messageId, f.references, f.baseSubject]),
+    facts.map((f) => [f.uid, f.messageId, f.references, f.baseSubject, f.isReply]),
     [
-      [1, "root@x", [], "plan"],
-      [2, "reply@x", ["older@x", "root@x"], "plan"],
+      [1, "root@x", [], "plan", false],
+      [2, "reply@x", ["older@x", "root@x"], "plan", true],
     ],
   );
 });

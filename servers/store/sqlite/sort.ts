@@ -5,7 +5,8 @@
  * address named by the group. Ties fall back to UID order, which is sequence order (RFC 5256
  * §3: "the sequence number").
  */
-import { searchForm } from "../mime/encoding.ts";
+import { decodeHeaderValue, searchForm } from "../mime/encoding.ts";
+import { subjectFacts } from "../mime/subject.ts";
 import type { SearchKey } from "../search-key.ts";
 import type { SortCriterion, SortKey, ThreadFacts } from "../types.ts";
 import type { Database } from "./database.ts";
@@ -57,6 +58,7 @@ export function threadFacts(
     const rows = d.db
       .prepare(
         `SELECT m.uid, c.message_id, c.thread_refs, c.base_subject,
+           json_extract(c.envelope, '$.subject') AS subject,
            coalesce(c.sent_time, m.internal_time) AS sent
          FROM ${fromClause(all)} WHERE m.mailbox_id = ? AND (${where}) ORDER BY m.uid`,
       )
@@ -65,6 +67,7 @@ export function threadFacts(
       message_id: string | null;
       thread_refs: string;
       base_subject: string;
+      subject: string | null;
       sent: number;
     }[];
     return rows.map((r) => ({
@@ -73,6 +76,7 @@ export function threadFacts(
       references: JSON.parse(r.thread_refs) as string[],
       // RFC 5256 §2.1: base subjects compare case-insensitively; search form folds them.
       baseSubject: searchForm(r.base_subject),
+      isReply: r.subject !== null && subjectFacts(decodeHeaderValue(r.subject)).isReply,
       sentTime: r.sent,
     }));
   });
