@@ -226,7 +226,7 @@ describe("mailstack export and import refuse", () => {
     assert.equal(viaMain.code, 67, viaMain.stderr);
     assert.match(
       viaMain.stderr,
-      /^mailstack import: nobody@example\.test: no such user in the directory, and no mail stored/,
+      /^mailstack import: nobody@example\.test: no directory to look it up in \(.*directory\.json is missing; with LDAP, give --config FILE\), and no mail stored under that id/,
     );
     const exported = await inProcess("export", [
       "--data-dir",
@@ -240,6 +240,57 @@ describe("mailstack export and import refuse", () => {
     ]);
     assert.equal(exported.code, 67);
     assert.deepEqual(await accounts(dataDir), [ALICE, "bob@example.test"]);
+  });
+
+  it("an address the config's directory does not have, naming where it looked", async (t) => {
+    const { config } = await stackConfig(t);
+    const source = await tempDataDir(t);
+    await writeFile(
+      join(source, "INBOX.mbox"),
+      "From x Sat Jan  3 01:05:34 1996\nSubject: s\n\nb\n",
+    );
+    const result = await inProcess("import", [
+      "--config",
+      config,
+      "--user",
+      "eve@example.test",
+      "--format",
+      "mbox",
+      "--from",
+      source,
+    ]);
+    assert.equal(result.code, 67, result.stderr);
+    assert.match(
+      result.stderr,
+      /eve@example\.test: not among the users of .*Pulumi\.local\.yaml, and no mail/,
+    );
+  });
+
+  it("to go over the user's quota: exit 1, saying how far it got", async (t) => {
+    const dataDir = await tempDataDir(t);
+    await writeDirectoryJson(dataDir, [ALICE]);
+    const store = new SqliteMailStore({ dataDir });
+    await store.openAccount(ALICE, { quota: { storageBytes: 1000 } });
+    await store.close();
+    const source = await tempDataDir(t);
+    const entry = (n: number) =>
+      `From x Sat Jan  3 01:05:34 1996\n${Buffer.from(message({ body: "x".repeat(300) + n })).toString()}\n`;
+    await writeFile(join(source, "INBOX.mbox"), [1, 2, 3, 4, 5].map(entry).join(""));
+    const result = await inProcess("import", [
+      "--data-dir",
+      dataDir,
+      "--user",
+      ALICE,
+      "--format",
+      "mbox",
+      "--from",
+      source,
+    ]);
+    assert.equal(result.code, 1, result.stderr);
+    assert.match(
+      result.stderr,
+      new RegExp(`${ALICE} is over quota \\(\\d+ of 1000 bytes\\) after \\d message\\(s\\)`),
+    );
   });
 
   it("sources that hold nothing to import, and outputs that are not empty", async (t) => {

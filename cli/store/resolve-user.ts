@@ -57,37 +57,50 @@ function configDirectory(location: Location, domains: readonly string[]): Direct
   return createDirectory(backend, { domains });
 }
 
-async function openUserDirectory(location: Location): Promise<Directory | undefined> {
+/** The directory, and what to say when it does not know a name. */
+async function openUserDirectory(
+  location: Location,
+): Promise<{ directory: Directory | undefined; miss: string }> {
   const config = location.config?.config;
   const domains = config?.domains.map((d) => d.name) ?? [];
   if (config?.directory.backend === "ldap") {
     const { url, baseDN, bindDN, bindPassword } = config.directory;
-    return openLdapDirectory({ url, baseDN, bindDN, bindPassword, domains });
+    const directory = openLdapDirectory({ url, baseDN, bindDN, bindPassword, domains });
+    return { directory, miss: `not in the LDAP directory at ${url}` };
   }
   const file = join(location.dataDir, DIRECTORY_FILE);
   if ((await stat(file).catch(() => undefined))?.isFile()) {
-    return openFileDirectory({ path: file, domains, watch: false });
+    const directory = await openFileDirectory({ path: file, domains, watch: false });
+    return { directory, miss: `not in ${file}` };
   }
-  return config === undefined ? undefined : configDirectory(location, domains);
+  if (config !== undefined) {
+    const miss = `not among the users of ${location.config?.source}`;
+    return { directory: configDirectory(location, domains), miss };
+  }
+  return {
+    directory: undefined,
+    miss: `no directory to look it up in (${file} is missing; with LDAP, give --config FILE)`,
+  };
 }
 
 /**
- * The account `name` designates, or undefined when neither the directory nor the store knows
- * it. `stored` lists the ids that have mail (MailStore.listAccounts).
+ * The account `name` designates, if the directory or the store knows it, and what the
+ * directory said otherwise (for the message). `stored` lists the ids that have mail
+ * (MailStore.listAccounts).
  */
 export async function resolveUser(
   name: string,
   location: Location,
   stored: readonly string[],
-): Promise<ResolvedUser | undefined> {
-  const directory = await openUserDirectory(location);
+): Promise<{ user: ResolvedUser | undefined; miss: string }> {
+  const { directory, miss } = await openUserDirectory(location);
   try {
     const user = await directory?.findUser(name);
-    if (user !== undefined) return { id: user.id, via: "directory" };
+    if (user !== undefined) return { user: { id: user.id, via: "directory" }, miss };
   } finally {
     await directory?.close();
   }
   const normalized = normalizeAddress(name);
   const id = stored.find((s) => s === name) ?? stored.find((s) => s === normalized);
-  return id === undefined ? undefined : { id, via: "stored mail" };
+  return { user: id === undefined ? undefined : { id, via: "stored mail" }, miss };
 }

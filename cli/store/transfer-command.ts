@@ -64,9 +64,11 @@ async function findUser(
   name: string,
   location: Location,
   store: SqliteMailStore,
-): Promise<{ user: ResolvedUser | undefined; stored: readonly string[] }> {
+): Promise<{ user: ResolvedUser | undefined; stored: readonly string[]; notFound: string }> {
   const stored = await store.listAccounts();
-  return { user: await resolveUser(name, location, stored), stored };
+  const { user, miss } = await resolveUser(name, location, stored);
+  const notFound = `${name}: ${miss}, and no mail stored under that id in ${location.dataDir}`;
+  return { user, stored, notFound };
 }
 
 async function bytesUnder(path: string): Promise<number> {
@@ -89,10 +91,11 @@ export async function exportCommand(argv: readonly string[], io: Io): Promise<nu
   const location = await locate(values);
   const store = new SqliteMailStore({ dataDir: location.dataDir });
   try {
-    const { user, stored } = await findUser(name, location, store);
-    if (user === undefined || !stored.includes(user.id)) {
-      const why = user === undefined ? "no such user" : `user id ${user.id} has no mail stored`;
-      throw new CommandError(EXIT.noUser, `${name}: ${why} in ${location.dataDir}`);
+    const { user, stored, notFound } = await findUser(name, location, store);
+    if (user === undefined) throw new CommandError(EXIT.noUser, notFound);
+    if (!stored.includes(user.id)) {
+      const message = `${name} (account ${user.id}) has no mail stored in ${location.dataDir}`;
+      throw new CommandError(EXIT.noUser, message);
     }
     await emptyDirectory(out, "--out");
     const account = await store.openAccount(user.id);
@@ -158,13 +161,8 @@ export async function importCommand(argv: readonly string[], io: Io): Promise<nu
   await checkSource(from, format);
   const store = new SqliteMailStore({ dataDir: location.dataDir });
   try {
-    const { user } = await findUser(name, location, store);
-    if (user === undefined) {
-      throw new CommandError(
-        EXIT.noUser,
-        `${name}: no such user in the directory, and no mail stored under that id in ${location.dataDir}`,
-      );
-    }
+    const { user, notFound } = await findUser(name, location, store);
+    if (user === undefined) throw new CommandError(EXIT.noUser, notFound);
     const account = await store.openAccount(user.id);
     try {
       const before = await account.quota();
