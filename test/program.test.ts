@@ -67,6 +67,8 @@ function isSecret(value: unknown): value is { value: unknown } {
 
 interface Upload {
   readonly file: string;
+  readonly owner: string;
+  readonly group: string;
   readonly content: string;
   readonly permissions: string;
 }
@@ -189,7 +191,6 @@ for (const stack of STACKS) {
         );
         assert.equal(c.inputs.init, true, server);
         assert.equal(c.inputs.restart, "unless-stopped", server);
-        assert.equal(c.inputs.readOnly, true, server);
         assert.ok(Number(c.inputs.memory) > 0, server);
         assert.deepEqual(c.inputs.logOpts, { "max-size": "10m", "max-file": "3" }, server);
         const health = c.inputs.healthcheck as { tests: string[] };
@@ -212,6 +213,8 @@ for (const stack of STACKS) {
         for (const u of uploads) {
           assert.doesNotMatch(u.content, /\{\{/, `${server} ${u.file}: a placeholder was left`);
           if (u.file.startsWith(SECRETS_DIR)) assert.equal(u.permissions, "0400", u.file);
+          // Owned by the container's user: a 0400 secret owned by root would be unreadable.
+          assert.equal(`${String(u.owner)}:${String(u.group)}`, c.inputs.user, u.file);
         }
         const needsDirectory = ["mta", "mda", "imap", "pop3"].includes(server);
         if (server !== "directory") assert.ok(files.includes("/etc/mailstack/config.json"), server);

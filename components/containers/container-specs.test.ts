@@ -98,5 +98,17 @@ describe("containerSpecs", () => {
     assert.deepEqual(by("directory")?.ports, [{ internal: 3389, external: 4389, ip: "127.0.0.1" }]);
     assert.equal(directory.adminUrl, "ldap://127.0.0.1:4389");
     assert.equal(by("mta")?.name, "x-mta");
+    assert.deepEqual(by("imap")?.command, ["node", "servers/imap/main.js"]);
+    assert.equal(
+      by("directory")?.files.find((f) => f.path === "/etc/mailstack/directory.env")?.text,
+      [
+        "BASE_DN='dc=x,dc=test'",
+        "ADMIN_DN='cn=admin,dc=x,dc=test'",
+        "SERVICE_DN='cn=mail-reader,ou=services,ou=mailstack,dc=x,dc=test'",
+        "PORT='3389'",
+        "DATA_DIR='/var/lib/ldap'",
+        "",
+      ].join("\n"),
+    );
   });
 });

@@ -26,7 +26,7 @@ import {
   type VolumeName,
 } from "./layout.ts";
 import {
-  directoryConfig,
+  directoryEnvFile,
   imapConfig,
   isSecretMaterial,
   material,
@@ -198,13 +198,15 @@ export function containerSpecs(
       server,
       name: `${prefix}-${server}`,
       image: image(server),
-      command: directory ? [] : ["node", `dist/${server}.mjs`],
+      command: directory ? [] : ["node", `servers/${server}/main.js`],
       ports: parts.ports,
       volumes: parts.volumes,
       files: parts.files,
       env: directory ? {} : { MAILSTACK_CONFIG: CONFIG_PATH, NODE_ENV: "production" },
       user: directory ? DIRECTORY_USER : SERVER_USER,
-      readOnlyRootFs: true,
+      // Not yet: Docker refuses to copy files (the uploads) into a read-only root file system
+      // unless the target is a volume. Next: a config volume per container, then true.
+      readOnlyRootFs: false,
       tmpfs: directory ? ["/tmp", "/run/slapd"] : ["/tmp"],
       restart: "unless-stopped",
       init: true,
@@ -240,7 +242,7 @@ export function containerSpecs(
       ],
       volumes: [{ volume: "directory", path: VOLUMES.directory }],
       files: [
-        file("/etc/mailstack/directory.json", json(directoryConfig(location))),
+        file("/etc/mailstack/directory.env", directoryEnvFile(location)),
         file(DIRECTORY_ADMIN_PASSWORD_PATH, material("directory-admin-password")),
         ...tlsFiles,
       ],

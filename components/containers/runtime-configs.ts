@@ -187,13 +187,23 @@ export function webmailConfig(config: StackConfig) {
   };
 }
 
-/** What the directory image's entrypoint reads to write slapd's config. */
-export function directoryConfig(location: DirectoryLocation) {
-  return {
-    baseDN: location.baseDN,
-    adminDN: `cn=admin,${location.baseDN}`,
-    serviceDN: location.serviceDN,
-    port: INTERNAL_PORTS.ldap,
-    dataDir: VOLUMES.directory,
+/**
+ * What the directory image's entrypoint (images/directory/entrypoint.sh) reads to write slapd's
+ * config, as shell assignments. DNs come from domain names, which hold no quote or `$`.
+ */
+export function directoryEnvFile(location: DirectoryLocation): string {
+  const values = {
+    BASE_DN: location.baseDN,
+    ADMIN_DN: `cn=admin,${location.baseDN}`,
+    SERVICE_DN: location.serviceDN,
+    PORT: String(INTERNAL_PORTS.ldap),
+    DATA_DIR: VOLUMES.directory,
   };
+  for (const value of Object.values(values)) {
+    if (!/^[A-Za-z0-9=,.@/_-]+$/.test(value))
+      throw new RangeError(`not safe in a shell file: ${value}`);
+  }
+  return Object.entries(values)
+    .map(([k, v]) => `${k}='${v}'\n`)
+    .join("");
 }

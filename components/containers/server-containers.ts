@@ -119,10 +119,14 @@ export class ServerContainers extends pulumi.ComponentResource {
         .apply((values) =>
           fillMaterials(f.text, Object.fromEntries(names.map((m, i) => [m, values[i]]))),
         );
+      // Owned by the container's user, so a 0400 secret is readable to the server and no one else.
+      const [owner = "0", group = owner] = spec.user.split(":");
       return {
         file: f.path,
         content: f.secret ? pulumi.secret(content) : content,
         permissions: f.mode,
+        owner,
+        group,
       };
     });
     return new docker.Container(
