@@ -10,7 +10,7 @@ import { after, before, describe, it } from "node:test";
 import { SqliteMailStore } from "../../servers/store/sqlite/sqlite-store.ts";
 import { message, tempDataDir } from "../../servers/store/testing/fixtures.ts";
 import { startSlapd, type Slapd } from "../../test/helpers/slapd.ts";
-import { runCliOk } from "./testing/run-cli.ts";
+import { inProcess, runCliOk } from "./testing/run-cli.ts";
 
 let slapd: Slapd;
 before(async () => {
@@ -18,29 +18,35 @@ before(async () => {
 });
 after(() => slapd?.cleanup());
 
+/** A stack config whose directory is the LDAP server at `url`, data in `dir/data`. */
+async function ldapConfig(dir: string, url: string): Promise<string> {
+  const config = join(dir, "Pulumi.ldap.yaml");
+  await writeFile(
+    config,
+    [
+      "config:",
+      "  mailstack:domains:",
+      "    - name: example.test",
+      "    - name: other.test",
+      "  mailstack:hostname: mail.example.test",
+      "  mailstack:directory:",
+      "    backend: ldap",
+      `    url: ${url}`,
+      `    baseDN: ${JSON.stringify(slapd.baseDN)}`,
+      `    bindDN: ${JSON.stringify(slapd.bindDN)}`,
+      `    bindPassword: ${JSON.stringify(slapd.bindPassword)}`,
+      "  mailstack:local:",
+      "    dataDir: data",
+      "",
+    ].join("\n"),
+  );
+  return config;
+}
+
 describe("mailstack export and import with an LDAP directory", () => {
   it("reach the account of the user's uid, through an alias too", async (t) => {
     const dir = await tempDataDir(t);
-    const config = join(dir, "Pulumi.ldap.yaml");
-    await writeFile(
-      config,
-      [
-        "config:",
-        "  mailstack:domains:",
-        "    - name: example.test",
-        "    - name: other.test",
-        "  mailstack:hostname: mail.example.test",
-        "  mailstack:directory:",
-        "    backend: ldap",
-        `    url: ${slapd.url}`,
-        `    baseDN: ${JSON.stringify(slapd.baseDN)}`,
-        `    bindDN: ${JSON.stringify(slapd.bindDN)}`,
-        `    bindPassword: ${JSON.stringify(slapd.bindPassword)}`,
-        "  mailstack:local:",
-        "    dataDir: data",
-        "",
-      ].join("\n"),
-    );
+    const config = await ldapConfig(dir, slapd.url);
     const dataDir = join(dir, "data");
     const store = new SqliteMailStore({ dataDir });
     const alice = await store.openAccount("alice"); // as the MDA stores it: by uid
@@ -79,6 +85,26 @@ describe("mailstack export and import with an LDAP directory", () => {
     assert.deepEqual(
       (await inbox.list()).map((m) => m.flags),
       [["\\Seen"]],
+    );
+  });
+
+  it("say so when the LDAP server does not answer (exit 69)", async (t) => {
+    const dir = await tempDataDir(t);
+    const config = await ldapConfig(dir, "ldap://127.0.0.1:1");
+    const result = await inProcess("export", [
+      "--config",
+      config,
+      "--user",
+      "alice@example.test",
+      "--format",
+      "mbox",
+      "--out",
+      join(dir, "x"),
+    ]);
+    assert.equal(result.code, 69, result.stderr);
+    assert.match(
+      result.stderr,
+      /^mailstack export: alice@example\.test: the directory does not answer/,
     );
   });
 });

@@ -22,15 +22,13 @@ import {
 } from "../../servers/shared/directory/file-directory.ts";
 import { normalizeAddress } from "../../servers/shared/directory/address.ts";
 import { openLdapDirectory } from "../../servers/shared/directory/ldap-directory.ts";
-import type { Directory } from "../../servers/shared/directory/types.ts";
+import { DirectoryUnavailableError, type Directory } from "../../servers/shared/directory/types.ts";
 import { DIRECTORY_FILE } from "../runner/directory-file.ts";
-import type { Location } from "./store-options.ts";
+import { CommandError, EXIT, type Location } from "./store-options.ts";
 
 export interface ResolvedUser {
   /** The store's account id. */
   readonly id: string;
-  /** How it was found, for the summary. */
-  readonly via: "directory" | "stored mail";
 }
 
 /** A directory over the config's own users and aliases (file backend, runner not started yet). */
@@ -96,11 +94,17 @@ export async function resolveUser(
   const { directory, miss } = await openUserDirectory(location);
   try {
     const user = await directory?.findUser(name);
-    if (user !== undefined) return { user: { id: user.id, via: "directory" }, miss };
+    if (user !== undefined) return { user: { id: user.id }, miss };
+  } catch (error) {
+    if (!(error instanceof DirectoryUnavailableError)) throw error;
+    throw new CommandError(
+      EXIT.unavailable,
+      `${name}: the directory does not answer: ${error.message}`,
+    );
   } finally {
     await directory?.close();
   }
   const normalized = normalizeAddress(name);
   const id = stored.find((s) => s === name) ?? stored.find((s) => s === normalized);
-  return { user: id === undefined ? undefined : { id, via: "stored mail" }, miss };
+  return { user: id === undefined ? undefined : { id }, miss };
 }

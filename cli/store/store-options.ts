@@ -21,6 +21,8 @@ export const EXIT = {
   noInput: 66,
   /** EX_NOUSER: the directory has no such user and no mail is stored under that id. */
   noUser: 67,
+  /** EX_UNAVAILABLE: the directory (LDAP) does not answer. */
+  unavailable: 69,
   /** EX_CANTCREAT: the output is not empty, or a restore would replace data without --force. */
   cantCreate: 73,
   /** EX_TEMPFAIL: the system runs on this data directory; stop it and try again. */
