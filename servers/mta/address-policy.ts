@@ -22,6 +22,14 @@ export type AddressClass =
 /** RFC 5321 §4.5.1: `Postmaster` without a domain must be accepted; it means ours. */
 const DOMAINLESS_POSTMASTER = /^postmaster$/i;
 
+/**
+ * RFC 6531 §3.4: an address with non-ASCII characters may only appear in a transaction whose
+ * MAIL FROM carried SMTPUTF8; otherwise 553 5.6.7 (RFC 6533).
+ */
+export function utf8WithoutSmtpUtf8(address: string, smtpUtf8: boolean | undefined): boolean {
+  return smtpUtf8 !== true && /[^\x00-\x7f]/.test(address);
+}
+
 export function classifyAddress(address: string, domains: readonly string[]): AddressClass {
   const [firstDomain] = domains;
   if (DOMAINLESS_POSTMASTER.test(address) && firstDomain !== undefined) {

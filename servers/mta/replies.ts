@@ -38,6 +38,16 @@ export const REPLIES = {
     text: "Sender address is not yours: use your own address, an alias or a group you belong to",
   },
 
+  /**
+   * A UTF-8 address in a transaction whose MAIL FROM did not carry SMTPUTF8 (RFC 6531 §3.4,
+   * RFC 6533 X.6.7), in MAIL FROM or RCPT TO alike.
+   */
+  utf8WithoutSmtpUtf8: {
+    code: 553,
+    enhanced: "5.6.7",
+    text: "Non-ASCII address not permitted without SMTPUTF8",
+  },
+
   // --- RCPT TO ---
   /** Port 25, a domain that is not ours: no relaying, ever (RFC 5321 §3.6.2, §7.1). */
   relayDenied: {

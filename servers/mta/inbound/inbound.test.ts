@@ -103,6 +103,28 @@ describe("port 25: the transaction replies", () => {
     assert.ok(stored.endsWith(message("t2")));
   });
 
+  it("takes UTF-8 addresses only after SMTPUTF8 (553 5.6.7, RFC 6531 §3.4)", async () => {
+    const t = await session();
+    await t.send("EHLO client.remote.test", 250);
+    await t.send("MAIL FROM:<jos\u00e9@remote.test>", 553, /^5\.6\.7 /);
+    await t.send("MAIL FROM:<sender@remote.test>", 250);
+    await t.send("RCPT TO:<jos\u00e9@example.test>", 553, /^5\.6\.7 /);
+    await t.send("RSET", 250);
+    await t.send("MAIL FROM:<jos\u00e9@remote.test> SMTPUTF8", 250, /^2\.1\.0 /);
+    await t.send("RCPT TO:<jos\u00e9@example.test>", 550, /^5\.1\.1 /); // no such user
+    await t.send("RCPT TO:<alice@example.test>", 250);
+    await t.send("DATA", 354);
+    t.write(`${message("utf8", "X-Greeting: Gr\u00fc\u00dfe\r\n")}.\r\n`);
+    await t.expect(250);
+    await t.send("QUIT", 221);
+    t.close();
+    const alice = await h.messages("alice@example.test");
+    assert.ok(
+      alice.some((m) => m.includes("X-Greeting: Gr\u00fc\u00dfe")),
+      "stored as UTF-8",
+    );
+  });
+
   it("accepts the domainless <Postmaster> (RFC 5321 §4.5.1) and the null sender", async () => {
     const t = await session();
     await t.send("EHLO client.remote.test", 250);

@@ -2,6 +2,7 @@
  * Port 25, RCPT TO: our domains only, and only addresses the directory knows, decided now so no
  * bounce is ever needed for an unknown user (RFC 5321 §3.6.2 on relaying, §7.1; RFC 3463):
  *
+ *   UTF-8 address without SMTPUTF8               553 5.6.7
  *   routing tricks (%, !, quoted @, literals)    550 5.7.1
  *   another domain                               550 5.7.1
  *   our domain, nobody there                     550 5.1.1
@@ -9,7 +10,7 @@
  *   a user or a group                            250 2.1.5
  */
 import type { SMTPServerOptions } from "smtp-server";
-import { classifyAddress } from "../address-policy.ts";
+import { classifyAddress, utf8WithoutSmtpUtf8 } from "../address-policy.ts";
 import { refuse, type MtaContext } from "../context.ts";
 import { remoteMembers } from "../group-members.ts";
 import { clientFault, REPLIES } from "../replies.ts";
@@ -17,6 +18,10 @@ import { routeKey, type Route } from "../session.ts";
 
 export function inboundRcptTo(context: MtaContext): NonNullable<SMTPServerOptions["onRcptTo"]> {
   return (address, session, callback) => {
+    if (utf8WithoutSmtpUtf8(address.address, session.envelope.smtpUtf8)) {
+      refuse(context, session, callback, clientFault(REPLIES.utf8WithoutSmtpUtf8), "rcpt");
+      return;
+    }
     route(context, address.address).then(
       (found) => {
         context.sessions.transaction(session).routes.set(routeKey(address.address), found);

@@ -51,6 +51,9 @@ const TABLE: readonly [string, number, RegExp][] = [
   ["<alice+news@example.test>", 250, /^2\.1\.5 /],
   ["<nobody@example.test>", 550, /^5\.1\.1 /],
   ["<anyone@other.test>", 250, /^2\.1\.5 /], // other.test has a catch-all
+  // UTF-8 without SMTPUTF8 in MAIL FROM (RFC 6531 §3.4)
+  ["<jos\u00e9@example.test>", 553, /^5\.6\.7 /],
+  ["<user@b\u00fccher.test>", 553, /^5\.6\.7 /],
 ];
 
 let h: Harness;

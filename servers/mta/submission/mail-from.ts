@@ -6,6 +6,7 @@
  */
 import type { SMTPServerOptions, SMTPServerSession } from "smtp-server";
 import type { User } from "../../shared/directory/types.ts";
+import { utf8WithoutSmtpUtf8 } from "../address-policy.ts";
 import { refuse, type MtaContext } from "../context.ts";
 import { clientFault, REPLIES } from "../replies.ts";
 import { ownsAddress } from "./ownership.ts";
@@ -22,6 +23,10 @@ export function submissionMailFrom(
     const user = sessionUser(session);
     if (!user) {
       refuse(context, session, callback, clientFault(REPLIES.authRequired), "mail");
+      return;
+    }
+    if (utf8WithoutSmtpUtf8(address.address, session.envelope.smtpUtf8)) {
+      refuse(context, session, callback, clientFault(REPLIES.utf8WithoutSmtpUtf8), "mail");
       return;
     }
     if (!context.limits.allowMessage(`user:${user.id}`)) {

@@ -4,7 +4,7 @@
  * tricks and address literals are refused (550 5.7.1, address-policy.ts).
  */
 import type { SMTPServerOptions } from "smtp-server";
-import { classifyAddress } from "../address-policy.ts";
+import { classifyAddress, utf8WithoutSmtpUtf8 } from "../address-policy.ts";
 import { refuse, type MtaContext } from "../context.ts";
 import { remoteMembers } from "../group-members.ts";
 import { clientFault, REPLIES } from "../replies.ts";
@@ -12,6 +12,10 @@ import { routeKey, type Route } from "../session.ts";
 
 export function submissionRcptTo(context: MtaContext): NonNullable<SMTPServerOptions["onRcptTo"]> {
   return (address, session, callback) => {
+    if (utf8WithoutSmtpUtf8(address.address, session.envelope.smtpUtf8)) {
+      refuse(context, session, callback, clientFault(REPLIES.utf8WithoutSmtpUtf8), "rcpt");
+      return;
+    }
     route(context, address.address).then(
       (found) => {
         context.sessions.transaction(session).routes.set(routeKey(address.address), found);

@@ -191,6 +191,14 @@ describe("submission: where recipients go", () => {
     assert.match(Buffer.from(queued?.raw ?? []).toString("latin1"), /^DKIM-Signature: /);
   });
 
+  it("refuses a UTF-8 recipient without SMTPUTF8 (553 5.6.7, RFC 6531 §3.4)", async () => {
+    const t = await loggedIn("alice@example.test");
+    await t.send("MAIL FROM:<alice@example.test>", 250);
+    await t.send("RCPT TO:<jos\u00e9@remote.test>", 553, /^5\.6\.7 /);
+    await t.send("RCPT TO:<plain@remote.test>", 250);
+    t.close();
+  });
+
   it("keeps SMTPUTF8 and BODY=8BITMIME in the spooled envelope, for the next hop", async () => {
     const reply = await submit(
       ["jos\u00e9@remote.test", "plain@remote.test"],
