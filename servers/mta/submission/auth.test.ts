@@ -139,6 +139,23 @@ describe("submission 465: implicit TLS", () => {
   });
 });
 
+describe("submission: clients that do not log in", () => {
+  it("closes after ten commands without AUTH with 421, and after ten unknown ones", async () => {
+    const t = await Transcript.open({ port: h.ports.submissions, tlsCa: h.caCert });
+    await t.expect(220);
+    await t.send("EHLO mua.example.test", 250);
+    for (let i = 2; i < 10; i++) await t.send("NOOP", 250);
+    await t.send("NOOP", 421, /too many unauthenticated commands/);
+    await t.closedByServer();
+
+    const u = await Transcript.open({ port: h.ports.submissions, tlsCa: h.caCert });
+    await u.expect(220);
+    for (let i = 1; i < 10; i++) await u.send(`XYZZY${i}`, 500);
+    await u.send("XYZZY10", 421, /too many unrecognized commands/);
+    await u.closedByServer();
+  });
+});
+
 describe("submission with real clients", () => {
   const mail = (subject: string) => ({
     from: "Alice <alice@example.test>",
