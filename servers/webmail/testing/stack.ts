@@ -38,7 +38,13 @@ export interface TestStack {
   readonly ca: string;
   readonly caPath: string;
   readonly passwords: Readonly<Record<string, string>>;
-  /** Delivers a raw message to local recipients over SMTP port 25 (as a remote sender would). */
+  /** The stack's certificate and key (a test's own HTTPS listener can use them). */
+  readonly tls: { readonly certPath: string; readonly keyPath: string };
+  /**
+   * Delivers a raw message to local recipients over LMTP to the MDA, which answers only once the
+   * message is stored: when this resolves, IMAP sees it. (Mail through the MTA is accepted
+   * before it is stored; the tests that send go that way and wait for the event instead.)
+   */
   deliver(to: string | readonly string[], raw: string | Buffer, from?: string): Promise<void>;
   stop(): Promise<void>;
 }
@@ -73,10 +79,10 @@ export async function startTestStack(
   const passwords = Object.fromEntries(
     runner.generatedPasswords.map((g) => [g.address, g.password ?? ""]),
   );
-  const smtp = nodemailer.createTransport({
+  const lmtp = nodemailer.createTransport({
     host: "127.0.0.1",
-    port: ports.smtp,
-    secure: false,
+    port: ports.lmtp,
+    lmtp: true,
     ignoreTLS: true,
     name: "sender.remote.test",
   });
@@ -87,14 +93,19 @@ export async function startTestStack(
     ca: await readFile(runner.caFile, "utf8"),
     caPath: runner.caFile,
     passwords,
+    tls: (
+      JSON.parse(await readFile(join(runner.dataDir, "run", "imap.json"), "utf8")) as {
+        tls: { certPath: string; keyPath: string };
+      }
+    ).tls,
     async deliver(to, raw, from = "someone@remote.test") {
-      await smtp.sendMail({
+      await lmtp.sendMail({
         envelope: { from, to: typeof to === "string" ? [to] : [...to] },
         raw,
       });
     },
     async stop() {
-      smtp.close();
+      lmtp.close();
       await runner.stop();
       await rm(dir, { recursive: true, force: true });
     },

@@ -1,0 +1,110 @@
+/** The JSON API, with the CSRF token on every state-changing request. */
+import type { Address } from "./dom.ts";
+
+export interface Folder {
+  readonly path: string;
+  readonly name: string;
+  readonly specialUse: string | null;
+  readonly total: number;
+  readonly unread: number;
+}
+
+export interface MessageSummary {
+  readonly uid: number;
+  readonly from: Address[];
+  readonly to: Address[];
+  readonly subject: string;
+  readonly date: string | null;
+  readonly size: number;
+  readonly flags: string[];
+  readonly hasAttachment: boolean;
+}
+
+export interface MessagePage {
+  readonly folder: string;
+  readonly total: number;
+  readonly page: number;
+  readonly pageSize: number;
+  readonly messages: MessageSummary[];
+}
+
+export interface Attachment {
+  readonly part: string;
+  readonly filename: string;
+  readonly type: string;
+  readonly size: number;
+}
+
+export interface MessageView {
+  readonly folder: string;
+  readonly uid: number;
+  readonly subject: string;
+  readonly from: Address[];
+  readonly to: Address[];
+  readonly cc: Address[];
+  readonly replyTo: Address[];
+  readonly date: string | null;
+  readonly messageId: string | null;
+  readonly references: string | null;
+  flags: string[];
+  readonly text: string | null;
+  readonly hasHtml: boolean;
+  readonly blockedImages: number;
+  readonly attachments: Attachment[];
+  readonly authenticationResults: string[];
+}
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+let csrfToken = "";
+
+export function setCsrfToken(token: string): void {
+  csrfToken = token;
+}
+
+async function call<T>(method: "GET" | "POST", path: string, body?: unknown): Promise<T> {
+  const headers: Record<string, string> = {};
+  if (method === "POST") {
+    headers["X-CSRF-Token"] = csrfToken;
+    headers["Content-Type"] = "application/json";
+  }
+  const res = await fetch(path, {
+    method,
+    headers,
+    credentials: "same-origin",
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  if (!res.ok) {
+    const error = (await res.json().catch(() => ({}))) as {
+      error?: { code: string; message: string };
+    };
+    throw new ApiError(
+      res.status,
+      error.error?.code ?? "HTTP",
+      error.error?.message ?? `HTTP ${res.status}`,
+    );
+  }
+  if (res.status === 204) return undefined as T;
+  return (await res.json()) as T;
+}
+
+export const api = {
+  get: <T>(path: string) => call<T>("GET", path),
+  post: <T = void>(path: string, body: unknown) => call<T>("POST", path, body),
+};
+
+export function query(params: Record<string, string | number | undefined>): string {
+  const search = new URLSearchParams();
+  for (const [key, value] of Object.entries(params)) {
+    if (value !== undefined && value !== "") search.set(key, String(value));
+  }
+  return search.toString();
+}

@@ -1,0 +1,615 @@
+/**
+ * The mail view: folders, the message list, the reading pane. One state object; each part
+ * re-renders from it. New mail arrives on the event stream and refreshes the list in place.
+ */
+import {
+  api,
+  ApiError,
+  query,
+  type Folder,
+  type MessagePage,
+  type MessageSummary,
+  type MessageView,
+} from "./api.ts";
+import { openCompose, type ComposeInit } from "./compose.ts";
+import { displayName, formatAddress, formatDate, formatSize, h } from "./dom.ts";
+import { parseSearch, type SearchTerms } from "./search.ts";
+import { installShortcuts } from "./shortcuts.ts";
+
+const USE_LABEL: Record<string, string> = {
+  "\\Inbox": "Inbox",
+  "\\Sent": "Sent",
+  "\\Drafts": "Drafts",
+  "\\Trash": "Trash",
+  "\\Junk": "Junk",
+  "\\Archive": "Archive",
+};
+const USE_ICON: Record<string, string> = {
+  "\\Inbox": "✉",
+  "\\Sent": "➤",
+  "\\Drafts": "✎",
+  "\\Trash": "✖",
+  "\\Junk": "⚠",
+  "\\Archive": "▤",
+};
+
+interface State {
+  address: string;
+  folders: Folder[];
+  folder: string;
+  page: number;
+  search: SearchTerms;
+  list: MessagePage | undefined;
+  selected: number | undefined;
+  message: MessageView | undefined;
+}
+
+export async function startApp(root: HTMLElement, address: string): Promise<void> {
+  const state: State = {
+    address,
+    folders: [],
+    folder: "INBOX",
+    page: 0,
+    search: {},
+    list: undefined,
+    selected: undefined,
+    message: undefined,
+  };
+
+  const toast = h("div", { class: "toast", role: "status", "aria-live": "polite" });
+  const folderNav = h("nav", { class: "folders", "aria-label": "Folders" });
+  const listBox = h("ul", {
+    class: "messages",
+    role: "listbox",
+    "aria-label": "Messages",
+    tabindex: 0,
+    id: "message-list",
+  });
+  const pager = h("div", { class: "pager" });
+  const listPane = h(
+    "section",
+    { class: "list-pane", "aria-labelledby": "list-title" },
+    h("h2", { id: "list-title", class: "pane-title" }, "Inbox"),
+    listBox,
+    pager,
+  );
+  const reader = h("section", { class: "reader", "aria-label": "Message", tabindex: -1 });
+  const searchInput = h("input", {
+    id: "search",
+    type: "search",
+    placeholder: "Search: from: to: subject: after: before:",
+    autocomplete: "off",
+  });
+  const searchForm = h(
+    "form",
+    { role: "search", class: "search" },
+    h("label", { for: "search", class: "visually-hidden" }, "Search mail"),
+    searchInput,
+  );
+  const shell = h("div", { class: "shell" });
+
+  const say = (text: string) => {
+    toast.textContent = text;
+    toast.classList.add("shown");
+    setTimeout(() => toast.classList.remove("shown"), 4000);
+  };
+  const fail = (e: unknown) => {
+    if (e instanceof ApiError && e.status === 401) {
+      location.reload();
+      return;
+    }
+    say(e instanceof Error ? e.message : "Something went wrong.");
+  };
+
+  // ---- folders
+  const folderLabel = (f: Folder) => (f.specialUse ? (USE_LABEL[f.specialUse] ?? f.name) : f.name);
+  const renderFolders = () => {
+    folderNav.replaceChildren(
+      h(
+        "ul",
+        {},
+        state.folders.map((f) =>
+          h(
+            "li",
+            {},
+            h(
+              "a",
+              {
+                href: `#${encodeURIComponent(f.path)}`,
+                "aria-current": f.path === state.folder ? "page" : undefined,
+                "data-path": f.path,
+                onclick: (event: Event) => {
+                  event.preventDefault();
+                  void openFolder(f.path);
+                },
+              },
+              h(
+                "span",
+                { class: "icon", "aria-hidden": "true" },
+                f.specialUse ? (USE_ICON[f.specialUse] ?? "▢") : "▢",
+              ),
+              h("span", { class: "name" }, folderLabel(f)),
+              f.unread > 0
+                ? h(
+                    "span",
+                    { class: "count", "aria-label": `${f.unread} unread` },
+                    String(f.unread),
+                  )
+                : null,
+            ),
+          ),
+        ),
+      ),
+    );
+  };
+  const loadFolders = async () => {
+    state.folders = (await api.get<{ folders: Folder[] }>("/api/folders")).folders;
+    renderFolders();
+  };
+  const pathOf = (use: string) => state.folders.find((f) => f.specialUse === use)?.path;
+
+  // ---- list
+  const rowId = (uid: number) => `message-${uid}`;
+  const renderRow = (m: MessageSummary) => {
+    const unread = !m.flags.includes("\\Seen");
+    const flagged = m.flags.includes("\\Flagged");
+    const who =
+      state.folder === pathOf("\\Sent") || state.folder === pathOf("\\Drafts") ? m.to : m.from;
+    return h(
+      "li",
+      {
+        id: rowId(m.uid),
+        role: "option",
+        "aria-selected": m.uid === state.selected ? "true" : "false",
+        class: `row${unread ? " unread" : ""}`,
+        "data-uid": m.uid,
+        onclick: () => void openMessage(m.uid),
+      },
+      h("span", { class: "who" }, displayName(who) || "(nobody)"),
+      h("span", { class: "subject" }, m.subject || "(no subject)"),
+      h("span", { class: "date" }, formatDate(m.date)),
+      h("span", { class: "size" }, formatSize(m.size)),
+      h(
+        "span",
+        { class: "marks" },
+        flagged ? h("span", { title: "Flagged", "aria-label": "flagged" }, "★") : null,
+        m.hasAttachment
+          ? h("span", { title: "Attachment", "aria-label": "has attachment" }, "⊕")
+          : null,
+        unread ? h("span", { class: "visually-hidden" }, "unread") : null,
+      ),
+    );
+  };
+  const renderList = () => {
+    const list = state.list;
+    const folder = state.folders.find((f) => f.path === state.folder);
+    const searching = Object.keys(state.search).length > 0;
+    const title = `${folder ? folderLabel(folder) : state.folder}${searching ? " · search" : ""}`;
+    listPane.querySelector(".pane-title")?.replaceChildren(title);
+    listBox.setAttribute("aria-label", `Messages in ${title}`);
+    if (list === undefined) return;
+    listBox.replaceChildren(
+      ...(list.messages.length === 0
+        ? [h("li", { class: "empty", role: "option", "aria-disabled": "true" }, "No messages")]
+        : list.messages.map(renderRow)),
+    );
+    if (state.selected !== undefined)
+      listBox.setAttribute("aria-activedescendant", rowId(state.selected));
+    const pages = Math.max(1, Math.ceil(list.total / list.pageSize));
+    pager.replaceChildren(
+      h(
+        "button",
+        {
+          type: "button",
+          disabled: state.page === 0,
+          onclick: () => void loadList(state.page - 1),
+        },
+        "Newer",
+      ),
+      h("span", {}, `${state.page + 1} / ${pages} · ${list.total} messages`),
+      h(
+        "button",
+        {
+          type: "button",
+          disabled: state.page + 1 >= pages,
+          onclick: () => void loadList(state.page + 1),
+        },
+        "Older",
+      ),
+    );
+  };
+  const loadList = async (page = state.page) => {
+    state.page = Math.max(0, page);
+    state.list = await api.get<MessagePage>(
+      `/api/messages?${query({ folder: state.folder, page: state.page, ...state.search })}`,
+    );
+    renderList();
+  };
+  const openFolder = async (path: string) => {
+    state.folder = path;
+    state.search = {};
+    searchInput.value = "";
+    state.selected = undefined;
+    state.message = undefined;
+    shell.classList.remove("reading", "folders-open");
+    renderFolders();
+    renderReader();
+    await loadList(0);
+    listBox.focus();
+  };
+
+  // ---- reader
+  const bodyUrl = (m: MessageView, images: boolean) =>
+    `/api/message/body?${query({ folder: m.folder, uid: m.uid, images: images ? 1 : undefined })}`;
+  const authSummary = (results: string[]) => {
+    const first = results[0] ?? "";
+    return ["spf", "dkim", "dmarc"].map((method) => {
+      const result =
+        new RegExp(`\\b${method}=(\\w+)`, "i").exec(first)?.[1]?.toLowerCase() ?? "none";
+      return h(
+        "span",
+        { class: `auth auth-${result === "pass" ? "pass" : result === "none" ? "none" : "fail"}` },
+        `${method.toUpperCase()} ${result}`,
+      );
+    });
+  };
+  const renderReader = () => {
+    const m = state.message;
+    if (m === undefined) {
+      reader.replaceChildren(h("p", { class: "placeholder" }, "Select a message to read it."));
+      return;
+    }
+    const frame = h("iframe", {
+      class: "body",
+      title: `Message: ${m.subject}`,
+      sandbox: "allow-popups allow-popups-to-escape-sandbox",
+      referrerpolicy: "no-referrer",
+      src: bodyUrl(m, false),
+    });
+    const inJunk = m.folder === pathOf("\\Junk");
+    const move = h(
+      "select",
+      { id: "move-to", "aria-label": "Move to folder" },
+      h("option", { value: "" }, "Move to…"),
+      state.folders
+        .filter((f) => f.path !== m.folder)
+        .map((f) => h("option", { value: f.path }, folderLabel(f))),
+    );
+    move.addEventListener("change", () => {
+      if (move.value)
+        void act(
+          () => api.post("/api/messages/move", { folder: m.folder, uids: [m.uid], to: move.value }),
+          "Moved.",
+          true,
+        );
+    });
+    reader.replaceChildren(
+      h(
+        "div",
+        { class: "message" },
+        h(
+          "div",
+          { class: "toolbar", role: "toolbar", "aria-label": "Message actions" },
+          h("button", { type: "button", class: "back", onclick: () => closeReader() }, "← Back"),
+          h(
+            "button",
+            { type: "button", onclick: () => reply("reply"), "aria-keyshortcuts": "r" },
+            "Reply",
+          ),
+          h(
+            "button",
+            { type: "button", onclick: () => reply("all"), "aria-keyshortcuts": "a" },
+            "Reply all",
+          ),
+          h(
+            "button",
+            { type: "button", onclick: () => reply("forward"), "aria-keyshortcuts": "f" },
+            "Forward",
+          ),
+          h(
+            "button",
+            {
+              type: "button",
+              onclick: () => void toggleFlag(),
+              "aria-pressed": m.flags.includes("\\Flagged") ? "true" : "false",
+              "aria-keyshortcuts": "s",
+            },
+            "Flag",
+          ),
+          h(
+            "button",
+            { type: "button", onclick: () => void markUnread(), "aria-keyshortcuts": "u" },
+            "Mark unread",
+          ),
+          h(
+            "button",
+            { type: "button", onclick: () => void spam(!inJunk), "aria-keyshortcuts": "!" },
+            inJunk ? "Not spam" : "Spam",
+          ),
+          h(
+            "button",
+            { type: "button", onclick: () => void remove(), "aria-keyshortcuts": "#" },
+            "Delete",
+          ),
+          move,
+        ),
+        h("h2", { class: "subject", id: "message-subject" }, m.subject || "(no subject)"),
+        h(
+          "dl",
+          { class: "headers" },
+          h("dt", {}, "From"),
+          h("dd", {}, m.from.map(formatAddress).join(", ")),
+          h("dt", {}, "To"),
+          h("dd", {}, m.to.map(formatAddress).join(", ")),
+          m.cc.length > 0
+            ? [h("dt", {}, "Cc"), h("dd", {}, m.cc.map(formatAddress).join(", "))]
+            : null,
+          h("dt", {}, "Date"),
+          h("dd", {}, m.date ? new Date(m.date).toLocaleString() : ""),
+          h("dt", {}, "Checks"),
+          h(
+            "dd",
+            {
+              class: "auth-results",
+              title: m.authenticationResults.join("\n") || "No Authentication-Results",
+            },
+            authSummary(m.authenticationResults),
+          ),
+        ),
+        m.blockedImages > 0
+          ? h(
+              "p",
+              { class: "images-blocked" },
+              `${m.blockedImages} remote image(s) hidden to protect your privacy. `,
+              h(
+                "button",
+                {
+                  type: "button",
+                  id: "show-images",
+                  onclick: () => (frame.src = bodyUrl(m, true)),
+                },
+                "Show images",
+              ),
+            )
+          : null,
+        m.attachments.length > 0
+          ? h(
+              "ul",
+              { class: "attachments", "aria-label": "Attachments" },
+              m.attachments.map((a) =>
+                h(
+                  "li",
+                  {},
+                  h(
+                    "a",
+                    {
+                      href: `/api/message/part?${query({ folder: m.folder, uid: m.uid, part: a.part })}`,
+                      download: a.filename,
+                    },
+                    `⊕ ${a.filename}`,
+                  ),
+                  ` ${formatSize(a.size)}`,
+                ),
+              ),
+            )
+          : null,
+        frame,
+      ),
+    );
+  };
+  const openMessage = async (uid: number) => {
+    state.selected = uid;
+    renderList();
+    state.message = await api.get<MessageView>(
+      `/api/message?${query({ folder: state.folder, uid })}`,
+    );
+    shell.classList.add("reading");
+    renderReader();
+    // Reading marked it read: update the row and the unread count.
+    const row = state.list?.messages.find((m) => m.uid === uid);
+    if (row && !row.flags.includes("\\Seen")) {
+      row.flags.push("\\Seen");
+      renderList();
+      void loadFolders();
+    }
+  };
+  const closeReader = () => {
+    shell.classList.remove("reading");
+    state.message = undefined;
+    renderReader();
+    listBox.focus();
+  };
+  const act = async (work: () => Promise<unknown>, done: string, leaves: boolean) => {
+    try {
+      await work();
+      say(done);
+      if (leaves) {
+        state.message = undefined;
+        state.selected = undefined;
+        shell.classList.remove("reading");
+        renderReader();
+      }
+      await Promise.all([loadList(), loadFolders()]);
+    } catch (e) {
+      fail(e);
+    }
+  };
+  const current = () => state.message;
+  const toggleFlag = async () => {
+    const m = current();
+    if (!m) return;
+    const on = !m.flags.includes("\\Flagged");
+    await act(
+      () =>
+        api.post("/api/messages/flags", {
+          folder: m.folder,
+          uids: [m.uid],
+          [on ? "add" : "remove"]: ["\\Flagged"],
+        }),
+      on ? "Flagged." : "Unflagged.",
+      false,
+    );
+    m.flags = on ? [...m.flags, "\\Flagged"] : m.flags.filter((f) => f !== "\\Flagged");
+    renderReader();
+  };
+  const markUnread = async () => {
+    const m = current();
+    if (m)
+      await act(
+        () =>
+          api.post("/api/messages/flags", { folder: m.folder, uids: [m.uid], remove: ["\\Seen"] }),
+        "Marked unread.",
+        true,
+      );
+  };
+  const spam = async (isSpam: boolean) => {
+    const m = current();
+    if (m)
+      await act(
+        () => api.post("/api/messages/spam", { folder: m.folder, uids: [m.uid], spam: isSpam }),
+        isSpam ? "Moved to Junk." : "Moved to Inbox.",
+        true,
+      );
+  };
+  const remove = async () => {
+    const m = current();
+    if (m)
+      await act(
+        () => api.post("/api/messages/delete", { folder: m.folder, uids: [m.uid] }),
+        "Deleted.",
+        true,
+      );
+  };
+  const reply = (kind: "reply" | "all" | "forward") => {
+    const m = current();
+    if (!m) return;
+    const quoted = (m.text ?? "")
+      .split("\n")
+      .map((l) => `> ${l}`)
+      .join("\n");
+    const from = m.from.map(formatAddress).join(", ");
+    const init: ComposeInit =
+      kind === "forward"
+        ? {
+            subject: /^fwd?:/i.test(m.subject) ? m.subject : `Fwd: ${m.subject}`,
+            text: `\n\n-------- Forwarded message --------\nFrom: ${from}\nDate: ${m.date ?? ""}\nSubject: ${m.subject}\n\n${m.text ?? ""}`,
+          }
+        : {
+            to: (m.replyTo.length > 0 ? m.replyTo : m.from).map(formatAddress).join(", "),
+            cc:
+              kind === "all"
+                ? [...m.to, ...m.cc]
+                    .filter((a) => a.address.toLowerCase() !== state.address.toLowerCase())
+                    .map(formatAddress)
+                    .join(", ")
+                : "",
+            subject: /^re:/i.test(m.subject) ? m.subject : `Re: ${m.subject}`,
+            text: `\n\nOn ${m.date ? new Date(m.date).toLocaleString() : ""}, ${from} wrote:\n${quoted}`,
+            ...(m.messageId
+              ? {
+                  inReplyTo: m.messageId,
+                  references: `${m.references ?? ""} ${m.messageId}`.trim(),
+                }
+              : {}),
+            answering: { folder: m.folder, uid: m.uid },
+          };
+    openCompose(init, (text) => {
+      say(text);
+      void loadFolders();
+    });
+  };
+  const move = (delta: number) => {
+    const messages = state.list?.messages ?? [];
+    if (messages.length === 0) return;
+    const index = messages.findIndex((m) => m.uid === state.selected);
+    const next = messages[Math.min(messages.length - 1, Math.max(0, index + delta))];
+    if (next === undefined) return;
+    state.selected = next.uid;
+    renderList();
+    document.getElementById(rowId(next.uid))?.scrollIntoView({ block: "nearest" });
+  };
+
+  // ---- layout
+  searchForm.addEventListener("submit", (event) => {
+    event.preventDefault();
+    state.search = parseSearch(searchInput.value);
+    void loadList(0).catch(fail);
+  });
+  const header = h(
+    "header",
+    { class: "topbar" },
+    h(
+      "button",
+      {
+        type: "button",
+        class: "menu",
+        "aria-label": "Show folders",
+        onclick: () => shell.classList.toggle("folders-open"),
+      },
+      "☰",
+    ),
+    h("span", { class: "brand" }, "Mail"),
+    searchForm,
+    h(
+      "button",
+      {
+        type: "button",
+        class: "primary",
+        id: "compose",
+        "aria-keyshortcuts": "c",
+        onclick: () =>
+          openCompose({}, (t) => {
+            say(t);
+            void loadFolders();
+          }),
+      },
+      "Compose",
+    ),
+    h("span", { class: "me" }, state.address),
+    h(
+      "button",
+      {
+        type: "button",
+        id: "logout",
+        onclick: () => {
+          void api.post("/api/logout", {}).finally(() => location.reload());
+        },
+      },
+      "Log out",
+    ),
+  );
+  shell.replaceChildren(header, folderNav, h("main", { class: "panes" }, listPane, reader));
+  root.replaceChildren(shell, toast);
+  renderReader();
+
+  installShortcuts({
+    next: () => move(1),
+    previous: () => move(-1),
+    open: () =>
+      state.selected !== undefined ? void openMessage(state.selected).catch(fail) : undefined,
+    compose: () => openCompose({}, say),
+    reply: () => reply("reply"),
+    replyAll: () => reply("all"),
+    forward: () => reply("forward"),
+    remove: () => void remove(),
+    spam: () => void spam(current()?.folder !== pathOf("\\Junk")),
+    flag: () => void toggleFlag(),
+    unread: () => void markUnread(),
+    search: () => searchInput.focus(),
+    close: () => closeReader(),
+  });
+
+  // New mail: the event stream says the inbox grew.
+  const events = new EventSource("/api/events");
+  events.addEventListener("mail", () => {
+    say("New mail.");
+    void loadFolders();
+    if (state.folder === "INBOX" && state.page === 0 && Object.keys(state.search).length === 0) {
+      void loadList(0);
+    }
+  });
+
+  await Promise.all([loadFolders(), loadList(0)]);
+  listBox.focus();
+  document.body.dataset.ready = "true";
+}
