@@ -1,8 +1,9 @@
 /**
  * What SORT and SEARCH compare of an address list, taken from its ENVELOPE form (address.ts):
  * a group is a start marker (host null, mailbox = group name), then its members, then an end
- * marker. Both the sort keys and the search text are computed from the envelope kept at append
- * time, so they do not depend on how the header was spelled (comments, groups, quoting).
+ * marker. The SQLite backend calls these on the envelope kept at append time where its search
+ * and sort columns fall short: a list that starts with a group (SORT), an address with comments
+ * inside it (SEARCH).
  */
 import type { Address } from "./address.ts";
 import { decodeHeaderValue, searchForm } from "./encoding.ts";

@@ -1,9 +1,10 @@
 /**
- * SORT (RFC 5256 §3, RFC 5957 DISPLAYFROM/DISPLAYTO) and the facts THREAD needs. SUBJECT uses
- * the key computed at append time (already i;ascii-casemap folded); the address keys come from
- * the first address of the stored ENVELOPE (mime/address-keys.ts), where a group counts as an
- * address named by the group. Ties fall back to UID order, which is sequence order (RFC 5256
- * §3: "the sequence number").
+ * SORT (RFC 5256 §3, RFC 5957 DISPLAYFROM/DISPLAYTO) and the facts THREAD needs, on the sort
+ * keys computed at append time (strings already folded). Those keys skip a leading group, but
+ * RFC 5256 and RFC 5957 key on the first address, and a group counts as one named by the group
+ * (as Dovecot does; imaptest sort-addresses, sort-display-to): for a list that starts with a
+ * group, the key comes from the stored ENVELOPE (mime/address-keys.ts). Ties fall back to UID
+ * order, which is sequence order (RFC 5256 §3: "the sequence number").
  */
 import { decodeHeaderValue, searchForm } from "../mime/encoding.ts";
 import { subjectFacts } from "../mime/subject.ts";
@@ -12,17 +13,25 @@ import type { SortCriterion, SortKey, ThreadFacts } from "../types.ts";
 import type { Database } from "./database.ts";
 import { fromClause, withSearch } from "./search.ts";
 
+/** The append-time key, unless the field's first address is a group start (host NIL). */
+function addressKey(field: string, column: string, groupKey: string): string {
+  const first = `json_extract(c.envelope, '$.${field}[0]')`;
+  return `CASE WHEN json_extract(c.envelope, '$.${field}[0].host') IS NULL
+    AND json_extract(c.envelope, '$.${field}[0].mailbox') IS NOT NULL
+    THEN ${groupKey}(${first}) ELSE ${column} END`;
+}
+
 const EXPRESSIONS: Readonly<Record<SortKey, string>> = {
   arrival: "m.internal_time",
-  cc: "address_sort_key(json_extract(c.envelope, '$.cc[0]'))",
+  cc: addressKey("cc", "c.sort_cc", "address_sort_key"),
   // RFC 5256: the sent date, or INTERNALDATE when the Date header is missing or unparsable.
   date: "coalesce(c.sent_time, m.internal_time)",
-  from: "address_sort_key(json_extract(c.envelope, '$.from[0]'))",
+  from: addressKey("from", "c.sort_from", "address_sort_key"),
   size: "m.size",
   subject: "c.sort_subject",
-  to: "address_sort_key(json_extract(c.envelope, '$.to[0]'))",
-  displayfrom: "display_sort_key(json_extract(c.envelope, '$.from[0]'))",
-  displayto: "display_sort_key(json_extract(c.envelope, '$.to[0]'))",
+  to: addressKey("to", "c.sort_to", "address_sort_key"),
+  displayfrom: addressKey("from", "c.sort_display_from", "display_sort_key"),
+  displayto: addressKey("to", "c.sort_display_to", "display_sort_key"),
 };
 
 export function sort(
