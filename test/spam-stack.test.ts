@@ -1,12 +1,14 @@
 /**
  * The spam filter in the local stack (issue 7): the runner starts the spam service, the MTA asks
  * it at DATA and the IMAP server teaches it on Junk moves, every one a real process. DNS comes
- * from a real named on loopback: an empty root zone (every other name does not exist) and two
- * sender domains with DMARC p=reject, one whose SPF allows loopback and one whose SPF fails.
+ * from a real named on loopback: an empty root zone (every other name does not exist) and three
+ * sender domains: DMARC p=reject with an SPF record that allows loopback, the same with SPF
+ * failing, and p=quarantine with SPF failing.
  *
  *   - GTUBE is refused at DATA with 550 5.7.1;
  *   - mail from the domain whose SPF fails (no DKIM) is refused: DMARC p=reject;
  *   - mail from the domain whose SPF passes is accepted and delivered with our headers;
+ *   - mail failing a DMARC p=quarantine policy is accepted and filed into Junk;
  *   - after `mailstack spam seed` on the running service, that message moved into Junk over IMAP
  *     trains the recipient's models (the service's database), and a later /check of the same
  *     message for that recipient is judged with the recipient's model; moved back out, it is ham.
@@ -33,7 +35,7 @@ const ROOT_ZONE = `$TTL 300
 ns. IN A 127.0.0.1
 `;
 
-/** A sender domain with DMARC p=reject and the given SPF record. */
+/** A sender domain with DMARC p=reject (or what the caller puts instead) and this SPF record. */
 const senderZone = (domain: string, spf: string) => `$TTL 300
 @ IN SOA ns.${domain}. hostmaster.${domain}. 1 3600 600 86400 60
 @ IN NS ns.${domain}.
@@ -44,6 +46,8 @@ _dmarc IN TXT "v=DMARC1; p=reject; adkim=r; aspf=r"
 
 const GTUBE = "XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X";
 const USER = "demo@example.test";
+/** The message that is delivered, then moved into Junk and out again. */
+const SUBJECT = "Cheap watches and pills";
 /** Bounds the waits for work other processes do in the background (queue, learning). */
 const WAIT_MS = 30_000;
 
@@ -53,6 +57,32 @@ async function freePort(): Promise<number> {
   const address = server.address();
   await new Promise((resolve) => server.close(resolve));
   return typeof address === "object" && address ? address.port : 0;
+}
+
+/** The UID and text of the first message in `mailbox` with this Subject. */
+async function findBySubject(client: ImapFlow, mailbox: string, subject: string) {
+  const lock = await client.getMailboxLock(mailbox);
+  try {
+    for await (const m of client.fetch("1:*", { uid: true, source: true })) {
+      const source = m.source?.toString() ?? "";
+      if (source.includes(`\r\nSubject: ${subject}\r\n`)) return { uid: m.uid, source };
+    }
+    return undefined;
+  } finally {
+    lock.release();
+  }
+}
+
+/** Moves the message with our SUBJECT from one mailbox to another (UID MOVE). */
+async function moveBySubject(client: ImapFlow, from: string, to: string): Promise<void> {
+  const found = await findBySubject(client, from, SUBJECT);
+  assert.ok(found, `no "${SUBJECT}" in ${from}`);
+  const lock = await client.getMailboxLock(from);
+  try {
+    assert.ok(await client.messageMove(String(found.uid), to, { uid: true }));
+  } finally {
+    lock.release();
+  }
 }
 
 /** Polls `probe` until it returns a value; fails with `what` once WAIT_MS is over. */
@@ -141,6 +171,10 @@ describe("the spam filter in the local stack", () => {
       { zone: ".", text: ROOT_ZONE },
       { zone: "good.test", text: senderZone("good.test", "v=spf1 ip4:127.0.0.1 -all") },
       { zone: "evil.test", text: senderZone("evil.test", "v=spf1 -all") },
+      {
+        zone: "shady.test",
+        text: senderZone("shady.test", "v=spf1 -all").replace("p=reject", "p=quarantine"),
+      },
     ]);
     ports = {};
     for (const name of [
@@ -238,7 +272,7 @@ describe("the spam filter in the local stack", () => {
   it("accepts mail that passes DMARC and files it in INBOX with our headers", async () => {
     const raw = message(
       "sender@good.test",
-      "Cheap watches and pills",
+      SUBJECT,
       "Buy cheap replica watches and pills now, best price, limited offer, click here.",
     );
     const reply = await sendOverSmtp("sender@good.test", raw);
@@ -246,17 +280,9 @@ describe("the spam filter in the local stack", () => {
     const client = imapClient();
     await client.connect();
     try {
-      delivered = await waitFor("the message in INBOX", async () => {
-        const status = await client.status("INBOX", { messages: true });
-        if (!status || !status.messages) return undefined;
-        const lock = await client.getMailboxLock("INBOX");
-        try {
-          const found = await client.fetchOne("1", { source: true });
-          return found ? found.source?.toString() : undefined;
-        } finally {
-          lock.release();
-        }
-      });
+      delivered = await waitFor("the message in INBOX", () =>
+        findBySubject(client, "INBOX", SUBJECT).then((found) => found?.source),
+      );
     } finally {
       await client.logout();
     }
@@ -297,12 +323,7 @@ describe("the spam filter in the local stack", () => {
     const client = imapClient();
     await client.connect();
     try {
-      const lock = await client.getMailboxLock("INBOX");
-      try {
-        assert.ok(await client.messageMove("1", "Junk"));
-      } finally {
-        lock.release();
-      }
+      await moveBySubject(client, "INBOX", "Junk");
       const learned = await waitFor("the spam service to learn the move", () =>
         Promise.resolve(state().users[USER]),
       );
@@ -322,12 +343,7 @@ describe("the spam filter in the local stack", () => {
       const someoneElse = await ngramFor(delivered, "postmaster@example.test");
       assert.doesNotMatch(someoneElse.detail ?? "", /user's model/);
 
-      const junk = await client.getMailboxLock("Junk");
-      try {
-        assert.ok(await client.messageMove("1", "INBOX"));
-      } finally {
-        junk.release();
-      }
+      await moveBySubject(client, "Junk", "INBOX");
       const moved = await waitFor("the spam service to learn the move back", () =>
         Promise.resolve(state().users[USER]?.learned.ham === 1 ? state().users[USER] : undefined),
       );
@@ -336,6 +352,24 @@ describe("the spam filter in the local stack", () => {
         learned: { spam: 0, ham: 1 },
         votes: 1,
       });
+    } finally {
+      await client.logout();
+    }
+  });
+
+  it("files mail the service calls junk into the recipient's Junk (DMARC p=quarantine)", async () => {
+    const raw = message("news@shady.test", "Weekly news", "This week's news, as every week.");
+    assert.equal((await check(raw, USER, "news@shady.test")).action, "junk");
+    const reply = await sendOverSmtp("news@shady.test", raw);
+    assert.equal(reply.code, 250, reply.text);
+    const client = imapClient();
+    await client.connect();
+    try {
+      const filed = await waitFor("the message in Junk", () =>
+        findBySubject(client, "Junk", "Weekly news").then((found) => found?.source),
+      );
+      assert.match(filed, /X-Spam-Status: Yes, /);
+      assert.match(filed, /dmarc=fail/);
     } finally {
       await client.logout();
     }
