@@ -92,7 +92,7 @@ describe("containerSpecs", () => {
     const { containers, directory } = containerSpecs(config, { prefix: "x", version: "7" });
     const by = (s: string) => containers.find((c) => c.server === s);
     assert.deepEqual(by("mta")?.image, { kind: "given", tag: "registry.example/mta:1.2" });
-    assert.equal(by("imap")?.image.tag, "x-server:7");
+    assert.equal(by("imap")?.image.tag, "mailstack-server:7");
     assert.equal(by("mta")?.ports[0]?.external, 2025);
     assert.deepEqual(by("spam")?.resources, { memoryBytes: 2 * 2 ** 30, cpus: 1.5 });
     assert.deepEqual(by("directory")?.ports, [{ internal: 3389, external: 4389, ip: "127.0.0.1" }]);

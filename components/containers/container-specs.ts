@@ -84,7 +84,7 @@ export interface ContainerSpec {
   readonly env: Readonly<Record<string, string>>;
   readonly user: string;
   readonly readOnlyRootFs: boolean;
-  /** Writable scratch space in memory, since the root file system is read-only. */
+  /** Writable scratch space in memory (mount options: TMPFS_OPTIONS). */
   readonly tmpfs: readonly string[];
   readonly restart: "unless-stopped";
   readonly init: true;
@@ -123,6 +123,9 @@ const DEFAULT_MEMORY: Readonly<Record<ServerName, string>> = {
   webmail: "256MiB",
   directory: "256MiB",
 };
+
+/** Mount options of every tmpfs: writable by the non-root user, nothing executable from it. */
+export const TMPFS_OPTIONS = "rw,noexec,nosuid,nodev,mode=1777,size=64m";
 
 /** The server image holds every Node server; the directory has its own. */
 export const SERVER_DOCKERFILE = "images/server.Dockerfile";
@@ -178,7 +181,8 @@ export function containerSpecs(
     const directory = server === "directory";
     return {
       kind: "build",
-      tag: `${prefix}-${directory ? "directory" : "server"}:${version}`,
+      // Not prefixed: stacks on one Docker host built from one repository share the images.
+      tag: `mailstack-${directory ? "directory" : "server"}:${version}`,
       dockerfile: directory ? DIRECTORY_DOCKERFILE : SERVER_DOCKERFILE,
       context: ".",
       args: {},
@@ -186,7 +190,11 @@ export function containerSpecs(
   };
   const tlsFiles = [file(CERT_PATH, material("tls-cert")), file(TLS_KEY_PATH, material("tls-key"))];
   const caFiles = config.tls.mode === "selfSigned" ? [file(CA_PATH, material("ca-cert"))] : [];
-  const publish = (internal: number, external: number) => ({ internal, external, ip: "0.0.0.0" });
+  const publish = (internal: number, external: number) => ({
+    internal,
+    external,
+    ip: docker.publishAddress,
+  });
 
   const spec = (
     server: ServerName,
@@ -207,7 +215,7 @@ export function containerSpecs(
       // Not yet: Docker refuses to copy files (the uploads) into a read-only root file system
       // unless the target is a volume. Next: a config volume per container, then true.
       readOnlyRootFs: false,
-      tmpfs: directory ? ["/tmp", "/run/slapd"] : ["/tmp"],
+      tmpfs: ["/tmp"],
       restart: "unless-stopped",
       init: true,
       healthcheck: {

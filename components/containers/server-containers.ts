@@ -8,7 +8,7 @@
 import { join } from "node:path";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import type { ContainerSpec, StackContainers } from "./container-specs.ts";
+import { TMPFS_OPTIONS, type ContainerSpec, type StackContainers } from "./container-specs.ts";
 import { fillMaterials, materialsIn, type MaterialName } from "./runtime-configs.ts";
 
 export const SERVER_CONTAINERS_TYPE = "mailstack:containers:ServerContainers";
@@ -144,7 +144,7 @@ export class ServerContainers extends pulumi.ComponentResource {
         uploads,
         user: spec.user,
         readOnly: spec.readOnlyRootFs,
-        tmpfs: Object.fromEntries(spec.tmpfs.map((path) => [path, "rw,nosuid,nodev,size=64m"])),
+        tmpfs: Object.fromEntries(spec.tmpfs.map((path) => [path, TMPFS_OPTIONS])),
         restart: spec.restart,
         init: spec.init,
         healthcheck: {

@@ -76,10 +76,20 @@ function ldapts(): typeof Ldapts {
   return require("ldapts") as typeof Ldapts;
 }
 
+/** LDAP result codes (RFC 4511 §4.1.9) whose message ldapts leaves empty. */
+const RESULT_NAMES: Readonly<Record<number, string>> = {
+  32: "no such object",
+  50: "insufficient access rights",
+  65: "object class violation",
+  68: "entry already exists",
+};
+
 /** The error a person reads in `pulumi up`: where, doing what, and what to check. */
 function explain(inputs: LdapSyncInputs, what: string, error: unknown): Error {
   const e = error as { code?: unknown; message?: unknown };
-  const reason = typeof e.message === "string" && e.message !== "" ? e.message : String(error);
+  const name = typeof e.code === "number" ? RESULT_NAMES[e.code] : undefined;
+  const message = typeof e.message === "string" ? e.message.trim() : "";
+  const reason = name ? `${name} (${message})` : message !== "" ? message : String(error);
   const where = `directory ${inputs.url}`;
   if (e.code === 49) {
     return new Error(`${where}: ${what}: ${inputs.bindDN} was refused (invalid credentials)`);
@@ -266,7 +276,12 @@ async function reconcile(
           `${inputs.ownedBase} exists but is not marked as the stack's (description "${MARKER}"); move it away or mark it, the stack will not take over entries it did not make`,
         );
       }
-      const claims = await foreignClaims(client, inputs, parent);
+      const claims = await foreignClaims(client, inputs, parent).catch((error: unknown) => {
+        if ((error as { code?: unknown }).code !== 32) throw error;
+        throw new Error(
+          `the base entry ${parent} does not exist; the directory container creates it on first start`,
+        );
+      });
       if (claims.length > 0) {
         throw new Error(
           `entries outside ${inputs.ownedBase} already use addresses of this stack: ${claims.join(", ")}; remove them or the addresses from the stack config (two entries with one address lock both out)`,

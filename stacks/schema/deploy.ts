@@ -24,6 +24,8 @@ export const dockerSchema = z.strictObject({
     .default("unix:///var/run/docker.sock"),
   /** Image per server; unset ones are built from this repository's Dockerfiles. */
   images: z.partialRecord(z.enum(SERVER_NAMES), z.string().min(1)).default({}),
+  /** The host address the mail and webmail ports are published on. Default 0.0.0.0 (all). */
+  publishAddress: z.union([z.ipv4(), z.ipv6()]).default("0.0.0.0"),
   /** Ports published on the host. */
   ports: z
     .strictObject({

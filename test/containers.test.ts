@@ -1,0 +1,242 @@
+/**
+ * The stack's containers, run for real with podman from the specs `pulumi up` declares. So far:
+ * the directory container (images/directory.Dockerfile) with the dev stack's users, aliases and
+ * groups reconciled into it by the dynamic provider, read back by the servers' LDAP backend
+ * bound as the stack's service account, and kept on its volume when the container is replaced.
+ *
+ * Needs podman and the images built (`.ci/run` builds them); skipped, saying why, otherwise.
+ */
+import assert from "node:assert/strict";
+import { generateKeyPairSync, randomBytes } from "node:crypto";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
+import { Client } from "ldapts";
+import { containerSpecs, type StackContainers } from "../components/containers/container-specs.ts";
+import { directoryEntries } from "../components/directory/directory-entries.ts";
+import {
+  ldapSyncProvider,
+  type LdapSyncInputs,
+} from "../components/directory/ldap-sync-provider.ts";
+import { createLdapBackend } from "../servers/shared/directory/ldap-directory.ts";
+import { ensureLocalCa, issueServerCertificate } from "../servers/shared/tls/local-ca.ts";
+import { loadStackFile } from "../stacks/load.ts";
+import type { StackConfig } from "../stacks/schema.ts";
+import { podmanStack, podmanUnavailable, type PodmanStack } from "./helpers/podman-stack.ts";
+
+const ROOT = resolve(import.meta.dirname, "..");
+/** How long the directory may take to answer its first bind after start. */
+const STARTUP_TRIES = 150;
+/** How many times a server's health check is run before it counts as failed (200 ms apart). */
+const HEALTH_TRIES = 25;
+
+function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === "object" && address ? resolvePort(address.port) : reject(new Error()),
+      );
+    });
+  });
+}
+
+async function binds(url: string, dn: string, password: string): Promise<boolean> {
+  const client = new Client({ url, connectTimeout: 1000, timeout: 2000 });
+  try {
+    await client.bind(dn, password);
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.unbind().catch(() => undefined);
+  }
+}
+
+const skip = await podmanUnavailable([
+  "localhost/mailstack-directory:latest",
+  "localhost/mailstack-server:latest",
+]);
+
+describe("the directory container, run with podman from the stack's specs", { skip }, () => {
+  const prefix = `mailstack-t${randomBytes(3).toString("hex")}`;
+  const adminPassword = randomBytes(18).toString("base64url");
+  const servicePassword = randomBytes(18).toString("base64url");
+  let config: StackConfig;
+  let stack: StackContainers;
+  let podman: PodmanStack;
+  let scratch: string;
+  let url: string;
+  let inputs: LdapSyncInputs;
+
+  async function waitForDirectory(): Promise<void> {
+    const { adminDN } = stack.directory;
+    for (let i = 0; i < STARTUP_TRIES; i++) {
+      if (await binds(url, adminDN, adminPassword)) return;
+      await sleep(100);
+    }
+    const directory = stack.containers.find((c) => c.server === "directory");
+    const logs = directory ? await podman.logs(directory) : "";
+    throw new Error(`the directory container did not answer at ${url}:\n${logs}`);
+  }
+
+  before(async () => {
+    const dev = await loadStackFile(join(ROOT, "stacks/Pulumi.dev.yaml"));
+    const port = await freePort();
+    // Published on loopback, on free ports: the test takes no well-known port of the machine.
+    const ports = {
+      smtp: await freePort(),
+      submission: await freePort(),
+      submissions: await freePort(),
+      imaps: await freePort(),
+      pop3s: await freePort(),
+      https: await freePort(),
+    };
+    config = {
+      ...dev,
+      docker: {
+        ...dev.docker,
+        publishAddress: "127.0.0.1",
+        ports,
+        directory: { ...dev.docker.directory, port },
+      },
+    };
+    stack = containerSpecs(config, { prefix });
+    url = stack.directory.adminUrl;
+    scratch = await mkdtemp(join(tmpdir(), "mailstack-containers-"));
+    const ca = await ensureLocalCa(join(scratch, "ca"));
+    const cert = await issueServerCertificate(ca, {
+      dnsNames: [config.hostname],
+      ipAddresses: [],
+      dir: join(scratch, "tls"),
+      name: "server",
+    });
+    // The MTA signs with the active selectors' keys, which pulumi up generates; here, node:crypto.
+    const dkim = Object.fromEntries(
+      config.domains.flatMap((d) =>
+        d.dkim
+          .filter((k) => k.state === "active")
+          .map((k) => [
+            `dkim:${d.name}:${k.selector}`,
+            generateKeyPairSync("rsa", { modulusLength: 2048 })
+              .privateKey.export({ type: "pkcs8", format: "pem" })
+              .toString(),
+          ]),
+      ),
+    );
+    podman = await podmanStack(stack, {
+      ...dkim,
+      "tls-cert": await readFile(cert.certPath, "utf8"),
+      "tls-key": await readFile(cert.keyPath, "utf8"),
+      "ca-cert": ca.caCert,
+      "directory-admin-password": adminPassword,
+      "directory-service-password": servicePassword,
+    });
+    const directory = stack.containers.find((c) => c.server === "directory");
+    assert.ok(directory);
+    await podman.start(directory);
+    await waitForDirectory();
+    const desired = directoryEntries(config, stack.directory.baseDN);
+    inputs = {
+      url,
+      bindDN: stack.directory.adminDN,
+      bindPassword: adminPassword,
+      ownedBase: desired.ownedBase,
+      entries: desired.entries,
+      passwords: { ...desired.passwords, [desired.serviceDN]: { password: servicePassword } },
+    };
+  });
+
+  after(async () => {
+    await podman?.cleanup();
+    if (scratch) await rm(scratch, { recursive: true, force: true });
+  });
+
+  /** The servers' view: the LDAP backend bound as the stack's service account. */
+  async function asServers<T>(
+    fn: (backend: ReturnType<typeof createLdapBackend>) => Promise<T>,
+  ): Promise<T> {
+    const backend = createLdapBackend({
+      url,
+      baseDN: stack.directory.baseDN,
+      bindDN: stack.directory.serviceDN,
+      bindPassword: servicePassword,
+    });
+    try {
+      return await fn(backend);
+    } finally {
+      await backend.close();
+    }
+  }
+
+  it("takes the dev stack's entries, and the servers' service account reads them", async () => {
+    const created = await ldapSyncProvider.create(inputs);
+    assert.equal(created.outs.lastApply.added, 8);
+    await asServers(async (backend) => {
+      assert.equal((await backend.checkPassword("alice@dev.example.test", "alice-dev")).kind, "ok");
+      assert.equal(
+        (await backend.checkPassword("bob@dev.example.test", "wrong")).kind,
+        "wrong-password",
+      );
+      const postmaster = await backend.lookup("postmaster@dev.example.test");
+      assert.equal(postmaster && "id" in postmaster ? postmaster.id : "", "alice@dev.example.test");
+      const team = await backend.lookup("team@dev.example.test");
+      assert.deepEqual(team && "members" in team ? [...team.members].sort() : [], [
+        "alice@dev.example.test",
+        "bob@dev.example.test",
+      ]);
+    });
+    const again = await ldapSyncProvider.update(created.id, created.outs, inputs);
+    assert.deepEqual(again.outs.lastApply, { added: 0, modified: 0, deleted: 0 });
+  });
+
+  it("lets the service account read entries but never a password", async () => {
+    const client = new Client({ url });
+    try {
+      await client.bind(stack.directory.serviceDN, servicePassword);
+      const { searchEntries } = await client.search(stack.directory.baseDN, {
+        scope: "sub",
+        filter: "(uid=alice@dev.example.test)",
+        attributes: ["mail", "userPassword"],
+      });
+      assert.equal(searchEntries.length, 1);
+      assert.deepEqual(searchEntries[0]?.mail, "alice@dev.example.test");
+      // ldapts lists a requested attribute it did not receive with no values.
+      assert.deepEqual([searchEntries[0]?.userPassword ?? []].flat(), []);
+    } finally {
+      await client.unbind();
+    }
+    assert.equal(await binds(url, stack.directory.serviceDN, "not-the-password"), false);
+  });
+
+  it("starts every server container from its spec, each passing its own health check", async () => {
+    const servers = stack.containers.filter((c) => c.server !== "directory");
+    for (const spec of servers) await podman.start(spec);
+    const unhealthy: string[] = [];
+    for (const spec of servers) {
+      let ok = false;
+      for (let i = 0; i < HEALTH_TRIES && !ok; i++) {
+        ok = await podman.healthy(spec);
+        if (!ok) await sleep(200);
+      }
+      if (!ok) unhealthy.push(await podman.logs(spec));
+    }
+    assert.deepEqual(unhealthy, []);
+  });
+
+  it("keeps the directory on its volume when the container is replaced", async () => {
+    const directory = stack.containers.find((c) => c.server === "directory");
+    assert.ok(directory);
+    // start() removes the old container and creates a new one from the spec, as an upgrade does.
+    await podman.start(directory);
+    await waitForDirectory();
+    await asServers(async (backend) => {
+      assert.equal((await backend.checkPassword("bob@dev.example.test", "bob-dev")).kind, "ok");
+    });
+  });
+});
