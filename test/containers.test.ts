@@ -14,7 +14,9 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
+import { ImapFlow } from "imapflow";
 import { Client } from "ldapts";
+import nodemailer from "nodemailer";
 import { containerSpecs, type StackContainers } from "../components/containers/container-specs.ts";
 import { directoryEntries } from "../components/directory/directory-entries.ts";
 import {
@@ -73,6 +75,7 @@ describe("the directory container, run with podman from the stack's specs", { sk
   let scratch: string;
   let url: string;
   let inputs: LdapSyncInputs;
+  let caPem: string;
 
   async function waitForDirectory(): Promise<void> {
     const { adminDN } = stack.directory;
@@ -110,6 +113,7 @@ describe("the directory container, run with podman from the stack's specs", { sk
     url = stack.directory.adminUrl;
     scratch = await mkdtemp(join(tmpdir(), "mailstack-containers-"));
     const ca = await ensureLocalCa(join(scratch, "ca"));
+    caPem = ca.caCert;
     const cert = await issueServerCertificate(ca, {
       dnsNames: [config.hostname],
       ipAddresses: [],
@@ -227,6 +231,48 @@ describe("the directory container, run with podman from the stack's specs", { sk
       if (!ok) unhealthy.push(await podman.logs(spec));
     }
     assert.deepEqual(unhealthy, []);
+  });
+
+  it("carries alice's mail to bob: submission in, LMTP over the shared socket, IMAP out", async () => {
+    const tls = { ca: [caPem], servername: config.hostname };
+    const transport = nodemailer.createTransport({
+      host: "127.0.0.1",
+      port: config.docker.ports.submissions,
+      secure: true,
+      tls,
+      auth: { user: "alice@dev.example.test", pass: "alice-dev" },
+    });
+    const subject = `through the containers ${randomBytes(4).toString("hex")}`;
+    const sent = await transport.sendMail({
+      from: "alice@dev.example.test",
+      to: "bob@dev.example.test",
+      subject,
+      text: "Hello Bob.",
+    });
+    assert.deepEqual(sent.accepted, ["bob@dev.example.test"]);
+    transport.close();
+
+    const imap = new ImapFlow({
+      host: "127.0.0.1",
+      port: config.docker.ports.imaps,
+      secure: true,
+      tls,
+      auth: { user: "bob@dev.example.test", pass: "bob-dev" },
+      logger: false,
+    });
+    await imap.connect();
+    try {
+      let found = false;
+      for (let i = 0; i < HEALTH_TRIES && !found; i++) {
+        await imap.mailboxOpen("INBOX");
+        const uids = await imap.search({ subject }, { uid: true });
+        found = Array.isArray(uids) && uids.length === 1;
+        if (!found) await sleep(200);
+      }
+      assert.ok(found, `bob's INBOX has no message "${subject}"`);
+    } finally {
+      await imap.logout();
+    }
   });
 
   it("keeps the directory on its volume when the container is replaced", async () => {
