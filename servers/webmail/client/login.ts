@@ -32,6 +32,7 @@ export function showLogin(root: HTMLElement, onLogin: (address: string) => Promi
   );
   form.addEventListener("submit", (event) => {
     event.preventDefault();
+    performance.mark("webmail:login");
     submit.disabled = true;
     error.textContent = "";
     api
