@@ -1,19 +1,23 @@
 /**
- * The stack's containers, run for real with podman from the specs `pulumi up` declares. So far:
- * the directory container (images/directory.Dockerfile) with the dev stack's users, aliases and
- * groups reconciled into it by the dynamic provider, read back by the servers' LDAP backend
- * bound as the stack's service account, and kept on its volume when the container is replaced.
+ * The stack's containers, run for real with podman from the specs `pulumi up` declares
+ * (containerSpecs -> podman.ts), on loopback and free ports: the dev stack's users, aliases and
+ * groups reconciled into the directory container and read by the servers' LDAP backend as the
+ * service account; every server healthy; alice's mail to bob through submission, the LMTP socket
+ * volume, IMAP and POP3; the webmail over HTTPS; a clean stop and a restart that keeps the mail;
+ * the directory kept on its volume when its container is replaced.
  *
  * Needs podman and the images built (`.ci/run` builds them); skipped, saying why, otherwise.
  */
 import assert from "node:assert/strict";
 import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
+import https from "node:https";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
+import { connect as connectTls } from "node:tls";
 import { ImapFlow } from "imapflow";
 import { Client } from "ldapts";
 import nodemailer from "nodemailer";
@@ -65,7 +69,7 @@ const skip = await podmanUnavailable([
   "localhost/mailstack-server:latest",
 ]);
 
-describe("the directory container, run with podman from the stack's specs", { skip }, () => {
+describe("the stack's containers, run with podman from the declared specs", { skip }, () => {
   const prefix = `mailstack-t${randomBytes(3).toString("hex")}`;
   const adminPassword = randomBytes(18).toString("base64url");
   const servicePassword = randomBytes(18).toString("base64url");
@@ -161,6 +165,55 @@ describe("the directory container, run with podman from the stack's specs", { sk
     if (scratch) await rm(scratch, { recursive: true, force: true });
   });
 
+  let sentSubject = "";
+
+  async function bobHasOverImap(subject: string): Promise<boolean> {
+    const imap = new ImapFlow({
+      host: "127.0.0.1",
+      port: config.docker.ports.imaps,
+      secure: true,
+      tls: { ca: [caPem], servername: config.hostname },
+      auth: { user: "bob@dev.example.test", pass: "bob-dev" },
+      logger: false,
+    });
+    await imap.connect();
+    try {
+      await imap.mailboxOpen("INBOX");
+      const uids = await imap.search({ subject }, { uid: true });
+      return Array.isArray(uids) && uids.length === 1;
+    } finally {
+      await imap.logout();
+    }
+  }
+
+  /** A POP3 session over implicit TLS: the greeting and one reply line per command. */
+  function pop3Session(commands: readonly string[]): Promise<string[]> {
+    return new Promise((resolveLines, reject) => {
+      const socket = connectTls({
+        host: "127.0.0.1",
+        port: config.docker.ports.pop3s,
+        ca: [caPem],
+        servername: config.hostname,
+      });
+      const lines: string[] = [];
+      let buffer = "";
+      socket.setEncoding("utf8");
+      socket.on("data", (chunk: string) => {
+        buffer += chunk;
+        let end = buffer.indexOf("\r\n");
+        while (end >= 0) {
+          lines.push(buffer.slice(0, end));
+          buffer = buffer.slice(end + 2);
+          const next = commands[lines.length - 1];
+          if (next !== undefined) socket.write(`${next}\r\n`);
+          end = buffer.indexOf("\r\n");
+        }
+      });
+      socket.once("error", reject);
+      socket.once("close", () => resolveLines(lines));
+    });
+  }
+
   /** The servers' view: the LDAP backend bound as the stack's service account. */
   async function asServers<T>(
     fn: (backend: ReturnType<typeof createLdapBackend>) => Promise<T>,
@@ -252,27 +305,58 @@ describe("the directory container, run with podman from the stack's specs", { sk
     assert.deepEqual(sent.accepted, ["bob@dev.example.test"]);
     transport.close();
 
-    const imap = new ImapFlow({
-      host: "127.0.0.1",
-      port: config.docker.ports.imaps,
-      secure: true,
-      tls,
-      auth: { user: "bob@dev.example.test", pass: "bob-dev" },
-      logger: false,
-    });
-    await imap.connect();
-    try {
-      let found = false;
-      for (let i = 0; i < HEALTH_TRIES && !found; i++) {
-        await imap.mailboxOpen("INBOX");
-        const uids = await imap.search({ subject }, { uid: true });
-        found = Array.isArray(uids) && uids.length === 1;
-        if (!found) await sleep(200);
-      }
-      assert.ok(found, `bob's INBOX has no message "${subject}"`);
-    } finally {
-      await imap.logout();
+    let found = false;
+    for (let i = 0; i < HEALTH_TRIES && !found; i++) {
+      found = await bobHasOverImap(subject);
+      if (!found) await sleep(200);
     }
+    assert.ok(found, `bob's INBOX has no message "${subject}"`);
+    sentSubject = subject;
+  });
+
+  it("shows bob the same mail over POP3", async () => {
+    const lines = await pop3Session(["USER bob@dev.example.test", "PASS bob-dev", "STAT", "QUIT"]);
+    assert.match(lines[0] ?? "", /^\+OK/);
+    assert.match(lines[3] ?? "", /^\+OK 1 \d+/, lines.join(" | "));
+  });
+
+  it("answers over HTTPS as the webmail", async () => {
+    const status = await new Promise<number>((resolveStatus, reject) => {
+      https
+        .get(
+          {
+            host: "127.0.0.1",
+            port: config.docker.ports.https,
+            path: "/",
+            ca: [caPem],
+            servername: config.hostname,
+          },
+          (res) => {
+            res.resume();
+            resolveStatus(res.statusCode ?? 0);
+          },
+        )
+        .once("error", reject);
+    });
+    assert.ok(status >= 200 && status < 400, `the webmail answered ${status}`);
+  });
+
+  it("stops every container cleanly, and after a restart bob still has his mail", async () => {
+    const order = [...stack.containers].reverse();
+    const codes = Object.fromEntries(
+      await Promise.all(order.map(async (spec) => [spec.server, await podman.stop(spec)] as const)),
+    );
+    for (const [server, code] of Object.entries(codes)) {
+      // 0: the server shut down on SIGTERM; 143 would mean it was killed by it.
+      assert.equal(code, 0, `${server} exited with ${code}`);
+    }
+    for (const spec of stack.containers) await podman.restart(spec);
+    let found = false;
+    for (let i = 0; i < STARTUP_TRIES && !found; i++) {
+      found = await bobHasOverImap(sentSubject).catch(() => false);
+      if (!found) await sleep(200);
+    }
+    assert.ok(found, "bob's mail is gone after the restart");
   });
 
   it("keeps the directory on its volume when the container is replaced", async () => {

@@ -94,6 +94,10 @@ async function tarOf(dir: string, files: readonly string[], user: string): Promi
 export interface PodmanStack {
   /** Creates, fills and starts one container of the specs. */
   start(spec: ContainerSpec): Promise<void>;
+  /** Stops a container (SIGTERM, as `docker stop`), returning its exit code. */
+  stop(spec: ContainerSpec): Promise<number>;
+  /** Starts a stopped container again, as it is (files and volumes kept). */
+  restart(spec: ContainerSpec): Promise<void>;
   /** Runs the container's declared health check once; true when it passes. */
   healthy(spec: ContainerSpec): Promise<boolean>;
   /** What a container printed, and its state, for failure messages. */
@@ -125,6 +129,14 @@ export async function podmanStack(
       }
       const files = spec.files.map((f) => f.path);
       await podman(["cp", "-", `${spec.name}:/`], await tarOf(dir, files, spec.user));
+      await podman(["start", spec.name]);
+    },
+    async stop(spec) {
+      await podman(["stop", "--time", "20", spec.name]);
+      const code = await podman(["inspect", "--format", "{{.State.ExitCode}}", spec.name]);
+      return Number(code.trim());
+    },
+    async restart(spec) {
       await podman(["start", spec.name]);
     },
     async healthy(spec) {
