@@ -42,7 +42,8 @@ describe("webmail API", () => {
   };
 
   before(async () => {
-    stack = await startTestStack();
+    // With the spam filter, so mail from outside gets its Authentication-Results.
+    stack = await startTestStack(["mda", "spam", "mta", "imap", "webmail"]);
     await stack.deliver(
       ALICE,
       await raw({ to: ALICE, subject: "Plain hello", text: "Hello Alice,\nsee you." }),
@@ -163,6 +164,23 @@ describe("webmail API", () => {
     assert.deepEqual(file.body, PDF);
     const missing = await alice.get(`/api/message/part?folder=INBOX&uid=${uid}&part=9`);
     assert.equal(missing.status, 404);
+  });
+
+  it("shows the Authentication-Results recorded for mail from outside", async () => {
+    const events = await bob.events();
+    try {
+      await events.next("ready");
+      await stack.sendToMx(BOB, await raw({ to: BOB, subject: "From outside", text: "Hi Bob" }));
+      await events.next("mail");
+    } finally {
+      events.close();
+    }
+    const uid = await uidOf(bob, "From outside");
+    const message = await bob.getJson<MessageView>(`/api/message?folder=INBOX&uid=${uid}`);
+    assert.equal(message.authenticationResults.length, 1);
+    assert.match(message.authenticationResults[0] ?? "", /^mail\.example\.test; .*spf=none/);
+    assert.match(message.authenticationResults[0] ?? "", /dmarc=none header\.from=remote\.test/);
+    await bob.postOk("/api/messages/delete", { folder: "INBOX", uids: [uid] });
   });
 
   it("flags and unflags, marks unread", async () => {

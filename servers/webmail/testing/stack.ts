@@ -19,7 +19,16 @@ export const DOMAIN = "example.test";
 export const HOSTNAME = "mail.example.test";
 export const USERS = ["alice@example.test", "bob@example.test"] as const;
 
-const PORT_NAMES = ["lmtp", "imap", "imaps", "smtp", "submission", "submissions", "webmail"];
+const PORT_NAMES = [
+  "lmtp",
+  "imap",
+  "imaps",
+  "smtp",
+  "submission",
+  "submissions",
+  "spam",
+  "webmail",
+];
 
 async function freePort(): Promise<number> {
   const server = createServer().listen(0, "127.0.0.1");
@@ -40,6 +49,8 @@ export interface TestStack {
   readonly passwords: Readonly<Record<string, string>>;
   /** The stack's certificate and key (a test's own HTTPS listener can use them). */
   readonly tls: { readonly certPath: string; readonly keyPath: string };
+  /** Sends over SMTP port 25 to the MTA, as a remote server would (accepted before it is stored). */
+  sendToMx(to: string, raw: string | Buffer, from?: string): Promise<void>;
   /**
    * Delivers a raw message to local recipients over LMTP to the MDA, which answers only once the
    * message is stored: when this resolves, IMAP sees it. (Mail through the MTA is accepted
@@ -103,6 +114,19 @@ export async function startTestStack(
         envelope: { from, to: typeof to === "string" ? [to] : [...to] },
         raw,
       });
+    },
+    async sendToMx(to, raw, from = "someone@remote.test") {
+      const mx = nodemailer.createTransport({
+        host: "127.0.0.1",
+        port: ports.smtp,
+        ignoreTLS: true,
+        name: "sender.remote.test",
+      });
+      try {
+        await mx.sendMail({ envelope: { from, to: [to] }, raw });
+      } finally {
+        mx.close();
+      }
     },
     async stop() {
       lmtp.close();
