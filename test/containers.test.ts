@@ -32,6 +32,7 @@ import { ensureLocalCa, issueServerCertificate } from "../servers/shared/tls/loc
 import { loadStackFile } from "../stacks/load.ts";
 import type { StackConfig } from "../stacks/schema.ts";
 import { podmanStack, podmanUnavailable, type PodmanStack } from "./helpers/podman-stack.ts";
+import { skipWhenMissing } from "./helpers/required-tools.ts";
 
 const ROOT = resolve(import.meta.dirname, "..");
 /** How long the directory may take to answer its first bind after start. */
@@ -64,10 +65,12 @@ async function binds(url: string, dn: string, password: string): Promise<boolean
   }
 }
 
-const skip = await podmanUnavailable([
-  "localhost/mailstack-directory:latest",
-  "localhost/mailstack-server:latest",
-]);
+const skip = skipWhenMissing(
+  await podmanUnavailable([
+    "localhost/mailstack-directory:latest",
+    "localhost/mailstack-server:latest",
+  ]),
+);
 
 describe("the stack's containers, run with podman from the declared specs", { skip }, () => {
   const prefix = `mailstack-t${randomBytes(3).toString("hex")}`;
