@@ -25,8 +25,11 @@ export interface ChildState {
   readonly state: "starting" | "running" | "restarting" | "stopped" | "failed";
 }
 
-/** How long a server may take between spawn and its ready message. */
-const READY_TIMEOUT_MS = 30_000;
+/**
+ * How long a server may take between spawn and its ready message. Generous: on two busy cores,
+ * nine processes loading TypeScript at once took over 30 s; a server that hangs is still named.
+ */
+const READY_TIMEOUT_MS = 120_000;
 /** After SIGTERM, how long before SIGKILL. Servers themselves give sessions 10 s. */
 const STOP_TIMEOUT_MS = 12_000;
 /** Restarts within this window count toward giving up. */
