@@ -37,7 +37,13 @@ describe("webmail API", () => {
       `/api/messages?folder=${encodeURIComponent(folder)}&subject=${encodeURIComponent(subject)}`,
     );
     const uid = page.messages.find((m) => m.subject === subject)?.uid;
-    assert.ok(uid, `${subject} in ${folder}`);
+    const all = await client.getJson<MessagePage>(
+      `/api/messages?folder=${encodeURIComponent(folder)}`,
+    );
+    assert.ok(
+      uid,
+      `${subject} in ${folder}: ${JSON.stringify(all.messages.map((m) => m.subject))}`,
+    );
     return uid;
   };
 
@@ -260,6 +266,32 @@ describe("webmail API", () => {
       sent.messages.map((m) => m.subject),
       ["Lunch?"],
     );
+  });
+
+  it("forwards with the original's attachments", async () => {
+    const uid = await uidOf(alice, "Quarterly report");
+    const events = await bob.events();
+    try {
+      await events.next("ready");
+      await alice.postOk("/api/send", {
+        to: [BOB],
+        subject: "Fwd: Quarterly report",
+        text: "FYI",
+        forwarding: { folder: "INBOX", uid },
+      });
+      await events.next("mail");
+    } finally {
+      events.close();
+    }
+    const forwarded = await uidOf(bob, "Fwd: Quarterly report");
+    const message = await bob.getJson<MessageView>(`/api/message?folder=INBOX&uid=${forwarded}`);
+    assert.deepEqual(
+      message.attachments.map((a) => a.filename),
+      ["report.pdf"],
+    );
+    const part = message.attachments[0]?.part ?? "";
+    const file = await bob.get(`/api/message/part?folder=INBOX&uid=${forwarded}&part=${part}`);
+    assert.deepEqual(file.body, PDF);
   });
 
   it("refuses a message without recipients (400)", async () => {

@@ -5,6 +5,7 @@ import { readJson, sendJson } from "../http/respond.ts";
 import type { Route, SessionContext } from "../http/route.ts";
 import { MAX_COMPOSE_BYTES } from "../limits.ts";
 import { folderFor, inMailbox } from "../mail/mailbox.ts";
+import { partContent, partsOf } from "../mail/message.ts";
 import { composeMessage, submit, type Draft, type SubmissionSettings } from "../mail/submit.ts";
 
 const recipientsSchema = z.array(z.string().trim().min(3).max(320)).max(100).default([]);
@@ -23,6 +24,8 @@ const composeSchema = z.strictObject({
   references: z.string().max(20_000).optional(),
   /** The message answered: it gets \Answered once this one is sent. */
   answering: messageRefSchema.optional(),
+  /** The message forwarded: its attachments go along. */
+  forwarding: messageRefSchema.optional(),
   /** The draft this replaces: removed once this is sent or saved again. */
   draft: messageRefSchema.optional(),
   attachments: z
@@ -51,7 +54,40 @@ async function request(ctx: SessionContext): Promise<ComposeRequest> {
   return result.data;
 }
 
-function draftOf(ctx: SessionContext, r: ComposeRequest): Draft {
+async function draftOf(ctx: SessionContext, r: ComposeRequest): Promise<Draft> {
+  const attachments: { filename: string; contentType: string; content: Buffer }[] =
+    r.attachments.map((a) => ({
+      filename: a.filename,
+      contentType: a.contentType,
+      content: Buffer.from(a.content, "base64"),
+    }));
+  if (r.forwarding) {
+    const { folder, uid } = r.forwarding;
+    const client = await ctx.session.resource.client();
+    const original = await inMailbox(
+      client,
+      folder,
+      async () => {
+        const m = await client.fetchOne(
+          String(uid),
+          { uid: true, bodyStructure: true },
+          { uid: true },
+        );
+        if (!m) throw new ApiError("NOT_FOUND", "The forwarded message is gone.");
+        const files = [];
+        for (const a of partsOf(m.bodyStructure).attachments) {
+          files.push({
+            filename: a.filename,
+            contentType: a.type,
+            content: await partContent(client, uid, a.part, MAX_COMPOSE_BYTES),
+          });
+        }
+        return files;
+      },
+      { readOnly: true },
+    );
+    attachments.push(...original);
+  }
   return {
     from: ctx.session.address,
     to: r.to,
@@ -61,11 +97,7 @@ function draftOf(ctx: SessionContext, r: ComposeRequest): Draft {
     text: r.text,
     inReplyTo: r.inReplyTo,
     references: r.references,
-    attachments: r.attachments.map((a) => ({
-      filename: a.filename,
-      contentType: a.contentType,
-      content: Buffer.from(a.content, "base64"),
-    })),
+    attachments,
   };
 }
 
@@ -87,7 +119,7 @@ export function composeRoutes(submission: SubmissionSettings): Route[] {
         const r = await request(ctx);
         const recipients = [...r.to, ...r.cc, ...r.bcc];
         if (recipients.length === 0) throw new ApiError("BAD_REQUEST", "Add a recipient.");
-        const raw = await composeMessage(draftOf(ctx, r), { keepBcc: false });
+        const raw = await composeMessage(await draftOf(ctx, r), { keepBcc: false });
         const { address, password } = ctx.session;
         await submit(
           submission,
@@ -116,7 +148,7 @@ export function composeRoutes(submission: SubmissionSettings): Route[] {
       access: "session",
       async handle(ctx) {
         const r = await request(ctx);
-        const raw = await composeMessage(draftOf(ctx, r), { keepBcc: true });
+        const raw = await composeMessage(await draftOf(ctx, r), { keepBcc: true });
         const client = await ctx.session.resource.client();
         const drafts = await folderFor(client, "\\Drafts");
         const appended = await client.append(drafts, raw, ["\\Draft", "\\Seen"]);

@@ -514,6 +514,8 @@ export async function startApp(root: HTMLElement, address: string): Promise<void
       kind === "forward"
         ? {
             subject: /^fwd?:/i.test(m.subject) ? m.subject : `Fwd: ${m.subject}`,
+            forwarding: { folder: m.folder, uid: m.uid },
+            forwardedFiles: m.attachments.map((a) => a.filename),
             text: `\n\n-------- Forwarded message --------\nFrom: ${from}\nDate: ${m.date ?? ""}\nSubject: ${m.subject}\n\n${m.text ?? ""}`,
           }
         : {

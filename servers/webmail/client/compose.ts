@@ -13,6 +13,9 @@ export interface ComposeInit {
   inReplyTo?: string;
   references?: string;
   answering?: { folder: string; uid: number };
+  /** Forwarding: the original's attachments go along (the server adds them). */
+  forwarding?: { folder: string; uid: number };
+  forwardedFiles?: string[];
 }
 
 interface Upload {
@@ -118,6 +121,7 @@ export function openCompose(init: ComposeInit, onDone: (message: string) => void
     ...(init.inReplyTo ? { inReplyTo: init.inReplyTo } : {}),
     ...(init.references ? { references: init.references } : {}),
     ...(init.answering ? { answering: init.answering } : {}),
+    ...(init.forwarding ? { forwarding: init.forwarding } : {}),
     ...(draft ? { draft } : {}),
     attachments: uploads.map(({ filename, contentType, content }) => ({
       filename,
@@ -150,6 +154,9 @@ export function openCompose(init: ComposeInit, onDone: (message: string) => void
     subject.row,
     h("div", { class: "field" }, h("label", { for: text.id }, "Message"), text),
     h("div", { class: "field" }, h("label", { for: files.id }, "Attach files"), files),
+    init.forwardedFiles && init.forwardedFiles.length > 0
+      ? h("p", { class: "forwarded" }, `Forwarded with: ${init.forwardedFiles.join(", ")}`)
+      : null,
     fileList,
     status,
     h(

@@ -178,6 +178,8 @@ export async function searchPage(
     client,
     folder,
     async () => {
+      // As for a page: bring the selected mailbox's view up to date, or SEARCH misses new mail.
+      await client.noop();
       const found = (await client.search(criteria, { uid: true })) || [];
       const uids = [...found].sort((a, b) => b - a);
       const slice = uids.slice(page * pageSize, (page + 1) * pageSize);
