@@ -108,3 +108,39 @@ export function query(params: Record<string, string | number | undefined>): stri
   }
   return search.toString();
 }
+
+/**
+ * A POST whose upload reports progress (fetch cannot): for a message with attachments.
+ * `onProgress` gets the share sent, 0 to 1.
+ */
+export function postWithProgress<T>(
+  path: string,
+  body: unknown,
+  onProgress: (share: number) => void,
+): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open("POST", path);
+    xhr.setRequestHeader("Content-Type", "application/json");
+    xhr.setRequestHeader("X-CSRF-Token", csrfToken);
+    xhr.responseType = "json";
+    xhr.upload.onprogress = (e) => {
+      if (e.lengthComputable) onProgress(e.loaded / e.total);
+    };
+    xhr.onerror = () => reject(new ApiError(0, "NETWORK", "The server cannot be reached."));
+    xhr.onload = () => {
+      const response = xhr.response as { error?: { code: string; message: string } } | null;
+      if (xhr.status >= 200 && xhr.status < 300) resolve(response as T);
+      else {
+        reject(
+          new ApiError(
+            xhr.status,
+            response?.error?.code ?? "HTTP",
+            response?.error?.message ?? `HTTP ${xhr.status}`,
+          ),
+        );
+      }
+    };
+    xhr.send(JSON.stringify(body));
+  });
+}

@@ -2,7 +2,7 @@
  * The compose dialog: a modal <dialog> (focus stays inside), labelled fields, attachments read
  * in the browser and sent base64 in the JSON body, drafts saved every 30 s while it changes.
  */
-import { api, ApiError } from "./api.ts";
+import { api, ApiError, postWithProgress } from "./api.ts";
 import { formatSize, h } from "./dom.ts";
 
 export interface ComposeInit {
@@ -186,8 +186,9 @@ export function openCompose(init: ComposeInit, onDone: (message: string) => void
     event.preventDefault();
     send.disabled = true;
     status.textContent = "Sending…";
-    api
-      .post("/api/send", payload())
+    postWithProgress("/api/send", payload(), (share) => {
+      status.textContent = share < 1 ? `Sending… ${Math.round(share * 100)} %` : "Sending…";
+    })
       .then(() => {
         close();
         onDone("Message sent.");
