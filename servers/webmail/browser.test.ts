@@ -178,6 +178,18 @@ describe("webmail in Chromium", () => {
     await row(alice, "Welcome aboard").waitFor();
   });
 
+  it("moves by dragging a message onto a folder, and back with the Move menu", async () => {
+    const folders = alice.getByRole("navigation", { name: "Folders" });
+    await row(alice, "Welcome aboard").dragTo(folders.getByRole("link", { name: /Archive/ }));
+    await row(alice, "Welcome aboard").waitFor({ state: "detached" });
+    await folders.getByRole("link", { name: /Archive/ }).click();
+    await openMessage(alice, "Welcome aboard");
+    await alice.getByLabel("Move to folder").selectOption({ label: "Inbox" });
+    await row(alice, "Welcome aboard").waitFor({ state: "detached" });
+    await folders.getByRole("link", { name: /Inbox/ }).click();
+    await row(alice, "Welcome aboard").waitFor();
+  });
+
   it("searches the folder on the server", async () => {
     await alice.getByLabel("Search mail").fill("subject:quarterly");
     await alice.getByLabel("Search mail").press("Enter");

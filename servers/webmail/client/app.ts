@@ -33,6 +33,9 @@ const USE_ICON: Record<string, string> = {
   "\\Archive": "▤",
 };
 
+/** What a dragged message row carries. */
+const DRAG_TYPE = "application/x-mailstack-message";
+
 interface State {
   address: string;
   folders: Folder[];
@@ -122,6 +125,25 @@ export async function startApp(root: HTMLElement, address: string): Promise<void
                   event.preventDefault();
                   void openFolder(f.path);
                 },
+                // Drop a message here to move it (the "Move to" menu does the same).
+                ondragover: (event: Event) => {
+                  if ((event as DragEvent).dataTransfer?.types.includes(DRAG_TYPE)) {
+                    event.preventDefault();
+                  }
+                },
+                ondrop: (event: Event) => {
+                  event.preventDefault();
+                  const data = (event as DragEvent).dataTransfer?.getData(DRAG_TYPE);
+                  if (!data) return;
+                  const { folder, uid } = JSON.parse(data) as { folder: string; uid: number };
+                  if (folder === f.path) return;
+                  const leaves = state.message?.uid === uid;
+                  void act(
+                    () => api.post("/api/messages/move", { folder, uids: [uid], to: f.path }),
+                    `Moved to ${folderLabel(f)}.`,
+                    leaves,
+                  );
+                },
               },
               h(
                 "span",
@@ -163,6 +185,12 @@ export async function startApp(root: HTMLElement, address: string): Promise<void
         "aria-selected": m.uid === state.selected ? "true" : "false",
         class: `row${unread ? " unread" : ""}`,
         "data-uid": m.uid,
+        draggable: "true",
+        ondragstart: (event: Event) => {
+          const transfer = (event as DragEvent).dataTransfer;
+          transfer?.setData(DRAG_TYPE, JSON.stringify({ folder: state.folder, uid: m.uid }));
+          if (transfer) transfer.effectAllowed = "move";
+        },
         onclick: () => void openMessage(m.uid),
       },
       h("span", { class: "who" }, displayName(who) || "(nobody)"),
