@@ -130,6 +130,11 @@ const imap: ServerPlan = {
     tls: { certPath: tls.certPath, keyPath: tls.keyPath },
     dataDir,
     directory,
+    // The webmail logs every user in from the listen address: no per-address connection limit
+    // there (locally every client shares it, which is fine on loopback).
+    ...(SERVERS.some((p) => p.name === "webmail")
+      ? { connectionLimitExempt: [config.local.listen] }
+      : {}),
     ...(SERVERS.some((p) => p.name === "spam")
       ? { spamUrl: `http://${urlHost(config.local.listen)}:${config.local.ports.spam}` }
       : {}),
