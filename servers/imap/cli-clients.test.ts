@@ -1,8 +1,8 @@
 /**
  * Command-line clients from Debian against the running server: curl's imaps:// and imap://
  * (STARTTLS) URLs, mbsync (isync) syncing both ways with a local Maildir, and neomutt driven by
- * pushed keys. Each is skipped, saying so, when its binary is missing (.ci/run installs them:
- * apt-get install curl isync neomutt).
+ * pushed keys. Each is skipped, saying so, when its binary is missing, except in CI, which
+ * installs them (apt-get install curl isync neomutt) and fails instead (test/helpers/required-tools.ts).
  */
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
@@ -11,6 +11,7 @@ import { mkdir, readdir, readFile, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { after, before, describe, it } from "node:test";
+import { skipWhenMissing } from "../../test/helpers/required-tools.ts";
 import { account, createEnv, message, PASSWORD, seed, type TestEnv } from "./testing/harness.ts";
 import { startTestServer, type RunningImap } from "./testing/server-fixture.ts";
 
@@ -46,7 +47,7 @@ describe("curl, mbsync and neomutt", () => {
 
   it(
     "curl lists, fetches, flags and appends over imaps:// and STARTTLS",
-    { skip: !existsSync(CURL) && "no curl" },
+    { skip: skipWhenMissing(!existsSync(CURL) && "no curl") },
     async () => {
       await seed(env, "erin", "INBOX", [message({ subject: "for curl", body: "curl body" })]);
       const base = `imaps://localhost:${imap.implicitPort}`;
@@ -72,7 +73,7 @@ describe("curl, mbsync and neomutt", () => {
 
   it(
     "mbsync pulls, then pushes flags, moves and new messages back",
-    { skip: !existsSync(MBSYNC) && "no mbsync" },
+    { skip: skipWhenMissing(!existsSync(MBSYNC) && "no mbsync") },
     async () => {
       await seed(env, "frank", "INBOX", [
         message({ subject: "sync one" }),
@@ -153,7 +154,11 @@ describe("curl, mbsync and neomutt", () => {
 
   it(
     "neomutt logs in, lists, fetches, flags, moves, appends and logs out",
-    { skip: !(existsSync(NEOMUTT) && existsSync(SCRIPT)) && "no neomutt (or no script)" },
+    {
+      skip: skipWhenMissing(
+        !(existsSync(NEOMUTT) && existsSync(SCRIPT)) && "no neomutt (or no script)",
+      ),
+    },
     async () => {
       await seed(env, "grace", "INBOX", [
         message({ subject: "for neomutt one", date: "Mon, 7 Feb 2022 10:00:00 +0000" }),
