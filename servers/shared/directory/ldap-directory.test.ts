@@ -71,6 +71,18 @@ async function rejectsUnavailable(promise: Promise<unknown>, timeoutMs: number):
   assert.ok(took < withinMs, `took ${Math.round(took)} ms, expected under ${withinMs} ms`);
 }
 
+/** The first answer within 20 tries: what was unavailable comes back. */
+async function eventually<T>(call: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await call();
+    } catch (error) {
+      if (!(error instanceof DirectoryUnavailableError) || attempt === 20) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+}
+
 describe("ldap: when slapd goes away", () => {
   const timeoutMs = 800;
 
@@ -92,7 +104,7 @@ describe("ldap: when slapd goes away", () => {
           await rejectsUnavailable(d.resolve("team@example.test"), timeoutMs);
 
         await slapd.start();
-        const back = await d.resolve(alice.address);
+        const back = await eventually(() => d.resolve(alice.address));
         assert.equal(back.kind === "user" && back.user.address, alice.address);
         const login = await d.authenticate(alice.address, alice.password, client);
         assert.equal(login.ok, true);
@@ -120,7 +132,8 @@ describe("ldap: when slapd goes away", () => {
         } finally {
           slapd.resume();
         }
-        const back = await d.resolve("team@example.test");
+        // A woken slapd on a loaded machine may still miss the first deadline: it recovers.
+        const back = await eventually(() => d.resolve("team@example.test"));
         assert.equal(back.kind, "group");
         assert.equal((await d.authenticate(alice.address, alice.password, client)).ok, true);
       } finally {
