@@ -82,6 +82,10 @@ const localPortsSchema = z.strictObject({
   webmail: portSchema.default(8443),
 });
 
+/** The names of the ports the local runner binds (smtp, imap, webmail, ...). */
+export type LocalPortName = keyof typeof localPortsSchema.shape;
+export const LOCAL_PORT_NAMES = Object.keys(localPortsSchema.shape) as readonly LocalPortName[];
+
 const localSchema = z.strictObject({
   /** The loopback address the servers listen on; two organisations use two addresses. */
   listen: z.union([z.ipv4(), z.ipv6()]).default("127.0.0.1"),

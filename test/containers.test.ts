@@ -12,7 +12,7 @@ import assert from "node:assert/strict";
 import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import https from "node:https";
-import { createServer } from "node:net";
+
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -31,6 +31,7 @@ import { createLdapBackend } from "../servers/shared/directory/ldap-directory.ts
 import { ensureLocalCa, issueServerCertificate } from "../servers/shared/tls/local-ca.ts";
 import { loadStackFile } from "../stacks/load.ts";
 import type { StackConfig } from "../stacks/schema.ts";
+import { freePort } from "./helpers/ports.ts";
 import { podmanStack, podmanUnavailable, type PodmanStack } from "./helpers/podman-stack.ts";
 import { skipWhenMissing } from "./helpers/required-tools.ts";
 
@@ -39,19 +40,6 @@ const ROOT = resolve(import.meta.dirname, "..");
 const STARTUP_TRIES = 150;
 /** How many times a server's health check is run before it counts as failed (200 ms apart). */
 const HEALTH_TRIES = 25;
-
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === "object" && address ? resolvePort(address.port) : reject(new Error()),
-      );
-    });
-  });
-}
 
 async function binds(url: string, dn: string, password: string): Promise<boolean> {
   const client = new Client({ url, connectTimeout: 1000, timeout: 2000 });

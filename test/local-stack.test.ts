@@ -4,7 +4,6 @@
  */
 import assert from "node:assert/strict";
 import { mkdtemp, rm } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -14,14 +13,7 @@ import { startRunner, type Runner } from "../cli/runner/start.ts";
 import { openMailStore } from "../servers/store/index.ts";
 import { parseStackConfig } from "../stacks/load.ts";
 import { SmtpTranscript } from "./helpers/smtp-transcript.ts";
-
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, "127.0.0.1");
-  await new Promise((resolve) => server.once("listening", resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  return typeof address === "object" && address ? address.port : 0;
-}
+import { freeRunnerPorts } from "./helpers/ports.ts";
 
 describe("the local stack", () => {
   let dir: string;
@@ -31,22 +23,9 @@ describe("the local stack", () => {
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), "mailstack-local-"));
-    lmtpPort = await freePort();
     // Every server binds its own ports: free ones, so the test never meets a running `npm start`.
-    otherPorts = {};
-    for (const name of [
-      "pop3",
-      "pop3s",
-      "imap",
-      "imaps",
-      "smtp",
-      "submission",
-      "submissions",
-      "spam",
-      "webmail",
-    ]) {
-      otherPorts[name] = await freePort();
-    }
+    otherPorts = await freeRunnerPorts();
+    lmtpPort = otherPorts["lmtp"] ?? 0;
     runner = await startRunner({
       config: parseStackConfig(
         {

@@ -16,7 +16,6 @@
 import assert from "node:assert/strict";
 import { readdirSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -28,6 +27,7 @@ import { readSpamState, type SpamState } from "../servers/spam/seed.ts";
 import { parseStackConfig } from "../stacks/load.ts";
 import { startNamed, type Named } from "./helpers/bind.ts";
 import { SmtpTranscript } from "./helpers/smtp-transcript.ts";
+import { freeRunnerPorts } from "./helpers/ports.ts";
 
 const ROOT_ZONE = `$TTL 300
 . IN SOA ns. hostmaster.ns. 1 3600 600 86400 60
@@ -50,14 +50,6 @@ const USER = "demo@example.test";
 const SUBJECT = "Cheap watches and pills";
 /** Bounds the waits for work other processes do in the background (queue, learning). */
 const WAIT_MS = 30_000;
-
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, "127.0.0.1");
-  await new Promise((resolve) => server.once("listening", resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  return typeof address === "object" && address ? address.port : 0;
-}
 
 /** The UID and text of the first message in `mailbox` with this Subject. */
 async function findBySubject(client: ImapFlow, mailbox: string, subject: string) {
@@ -176,21 +168,7 @@ describe("the spam filter in the local stack", () => {
         text: senderZone("shady.test", "v=spf1 -all").replace("p=reject", "p=quarantine"),
       },
     ]);
-    ports = {};
-    for (const name of [
-      "lmtp",
-      "pop3",
-      "pop3s",
-      "imap",
-      "imaps",
-      "smtp",
-      "submission",
-      "submissions",
-      "spam",
-      "webmail",
-    ]) {
-      ports[name] = await freePort();
-    }
+    ports = await freeRunnerPorts();
     runner = await startRunner({
       config: parseStackConfig(
         {

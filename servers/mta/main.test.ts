@@ -5,7 +5,6 @@
  */
 import assert from "node:assert/strict";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -17,14 +16,7 @@ import { startRunner, type Runner } from "../../cli/runner/start.ts";
 import { parseStackConfig } from "../../stacks/load.ts";
 import { openMailStore } from "../store/index.ts";
 import { Transcript } from "./testing/transcript.ts";
-
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, "127.0.0.1");
-  await new Promise((resolve) => server.once("listening", resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  return typeof address === "object" && address ? address.port : 0;
-}
+import { freePort } from "../../test/helpers/ports.ts";
 
 describe("the MTA under the local runner", () => {
   let dir: string;

@@ -6,7 +6,6 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -14,17 +13,10 @@ import { promisify } from "node:util";
 import { SERVERS } from "../../cli/runner/servers.ts";
 import { startRunner, type Runner } from "../../cli/runner/start.ts";
 import { parseStackConfig } from "../../stacks/load.ts";
+import { freePort } from "../../test/helpers/ports.ts";
 import { SmtpTranscript } from "../../test/helpers/smtp-transcript.ts";
 
 const run = promisify(execFile);
-
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, "127.0.0.1");
-  await new Promise((resolve) => server.once("listening", resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  return typeof address === "object" && address ? address.port : 0;
-}
 
 const FETCH = `
 import poplib, ssl, sys

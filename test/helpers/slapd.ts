@@ -11,7 +11,7 @@ import { spawn, execFile, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { once } from "node:events";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { createServer, type Socket } from "node:net";
+import type { Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -20,6 +20,7 @@ import { Client } from "ldapts";
 import { hashPassword, toLdapUserPassword } from "../../servers/shared/directory/passwords.ts";
 import { fixtureHashes } from "../fixtures/directory.ts";
 import { fixtureEntries, toLdif } from "./ldif.ts";
+import { freePort } from "./ports.ts";
 import { trackChild, trackDirectory, untrackChild, untrackDirectory } from "./child-processes.ts";
 
 const SLAPD = "/usr/sbin/slapd";
@@ -56,20 +57,6 @@ export interface Slapd {
   resume(): void;
   /** Stops slapd and removes its directory. */
   cleanup(): Promise<void>;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => {
-        if (address && typeof address === "object") resolve(address.port);
-        else reject(new Error("no port from the OS"));
-      });
-    });
-  });
 }
 
 function slapdConf(

@@ -5,10 +5,11 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
-import { createServer, type AddressInfo } from "node:net";
 import { join } from "node:path";
 import { trackChild } from "../../../test/helpers/child-processes.ts";
 import type { Endpoint, ReadyMessage } from "../../shared/lifecycle.ts";
+
+export { freePort } from "../../../test/helpers/ports.ts";
 
 const MAIN = join(import.meta.dirname, "..", "main.ts");
 const READY_TIMEOUT_MS = 30_000;
@@ -70,10 +71,3 @@ export async function startMtaProcess(configPath: string): Promise<MtaProcess> {
 }
 
 /** A TCP port free on 127.0.0.1 now (the MTA binds it again after each restart). */
-export async function freePort(): Promise<number> {
-  const server = createServer().listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}

@@ -7,36 +7,17 @@
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import type { IncomingHttpHeaders } from "node:http";
 import { request } from "node:https";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import nodemailer from "nodemailer";
 import { SERVERS } from "../../../cli/runner/servers.ts";
 import { startRunner, type Runner } from "../../../cli/runner/start.ts";
 import { parseStackConfig } from "../../../stacks/load.ts";
+import { freeRunnerPorts } from "../../../test/helpers/ports.ts";
 
 export const DOMAIN = "example.test";
 export const HOSTNAME = "mail.example.test";
 export const USERS = ["alice@example.test", "bob@example.test"] as const;
-
-const PORT_NAMES = [
-  "lmtp",
-  "imap",
-  "imaps",
-  "smtp",
-  "submission",
-  "submissions",
-  "spam",
-  "webmail",
-];
-
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, "127.0.0.1");
-  await new Promise((resolve) => server.once("listening", resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  return typeof address === "object" && address ? address.port : 0;
-}
 
 export interface TestStack {
   readonly runner: Runner;
@@ -64,8 +45,7 @@ export async function startTestStack(
   serverNames: readonly string[] = ["mda", "mta", "imap", "webmail"],
 ): Promise<TestStack> {
   const dir = await mkdtemp(join(tmpdir(), "mailstack-webmail-"));
-  const ports: Record<string, number> = {};
-  for (const name of PORT_NAMES) ports[name] = await freePort();
+  const ports: Record<string, number> = await freeRunnerPorts();
   let runner: Runner;
   try {
     runner = await startRunner({
