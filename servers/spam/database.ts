@@ -69,6 +69,11 @@ const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (user, feature)
   ) WITHOUT ROWID;
   `,
+  `
+  -- Bumped with a model's totals by every train (bayes/models.ts): workers keep the global
+  -- token counts in memory and reload them when it changed (bayes/global-counts.ts).
+  ALTER TABLE totals ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
+  `,
 ];
 
 export type Database = DatabaseSync;

@@ -7,6 +7,7 @@
  */
 import type { StatementSync } from "node:sqlite";
 import type { Database } from "../database.ts";
+import { CachedCounts } from "./global-counts.ts";
 import {
   classify,
   DEFAULT_CHI2,
@@ -54,10 +55,12 @@ export class BayesModels {
   readonly #upsert: StatementSync;
   readonly #prune: StatementSync;
   readonly #upsertTotals: StatementSync;
+  readonly #global: CachedCounts;
 
   constructor(db: Database, options: BayesOptions) {
     this.#db = db;
     this.#options = options;
+    this.#global = new CachedCounts(db, GLOBAL_MODEL);
     this.#lookup = db.prepare(
       "SELECT token, spam, ham FROM tokens WHERE model = ? AND token IN (SELECT value FROM json_each(?))",
     );
@@ -71,7 +74,8 @@ export class BayesModels {
     );
     this.#upsertTotals = db.prepare(
       `INSERT INTO totals (model, spam, ham) VALUES (?1, MAX(?2, 0), MAX(?3, 0))
-       ON CONFLICT (model) DO UPDATE SET spam = MAX(spam + ?2, 0), ham = MAX(ham + ?3, 0)`,
+       ON CONFLICT (model) DO UPDATE
+       SET spam = MAX(spam + ?2, 0), ham = MAX(ham + ?3, 0), version = version + 1`,
     );
   }
 
@@ -87,10 +91,10 @@ export class BayesModels {
 
   /** The opinion of the global model joined with `user`'s; undefined while it knows too little. */
   classify(tokens: readonly string[], user?: string): BayesOpinion | undefined {
-    const global = this.#counts(GLOBAL_MODEL, tokens);
-    const globalTotals = this.totals(GLOBAL_MODEL);
+    const global = this.#global.current();
+    const globalTotals = global.totals;
     let personal = false;
-    let counts = global;
+    let lookup = (token: string): TokenCounts | undefined => global.get(token);
     let totals = globalTotals;
     if (user !== undefined) {
       const model = userModel(user);
@@ -99,21 +103,17 @@ export class BayesModels {
         personal = true;
         const w = this.#options.userWeight;
         const mine = this.#counts(model, tokens);
-        counts = new Map(global);
-        for (const [token, c] of mine) {
-          const g = global.get(token) ?? { spam: 0, ham: 0 };
-          counts.set(token, { spam: g.spam + w * c.spam, ham: g.ham + w * c.ham });
-        }
+        lookup = (token) => {
+          const g = global.get(token);
+          const c = mine.get(token);
+          if (!c) return g;
+          return { spam: (g?.spam ?? 0) + w * c.spam, ham: (g?.ham ?? 0) + w * c.ham };
+        };
         totals = { spam: globalTotals.spam + w * own.spam, ham: globalTotals.ham + w * own.ham };
       }
     }
     if (totals.spam < this.#options.minSpam || totals.ham < this.#options.minHam) return undefined;
-    const result = classify(
-      tokens,
-      (t) => counts.get(t),
-      totals,
-      this.#options.chi2 ?? DEFAULT_CHI2,
-    );
+    const result = classify(tokens, lookup, totals, this.#options.chi2 ?? DEFAULT_CHI2);
     return { probability: result.score, clues: result.clues, personal };
   }
 
