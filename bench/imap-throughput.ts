@@ -10,7 +10,8 @@
  * mbox is `tests/default.mbox` beside the binary (the source tree's src/tests).
  *
  *   flock /tmp/mailstack-bench.lock npx tsx bench/imap-throughput.ts --imaptest PATH
- *     [--mbox FILE] [--clients 20] [--secs 60] [--users 20] [--repeats 1]
+ *     [--mbox FILE] [--clients 20] [--secs 60] [--users 20] [--repeats 1] [--seed 123]
+ *     [--extra "logout=0"]
  */
 import { spawn } from "node:child_process";
 import { once } from "node:events";
@@ -37,6 +38,10 @@ const { values } = parseArgs({
     secs: { type: "string", default: "60" },
     users: { type: "string" },
     repeats: { type: "string", default: "1" },
+    /** imaptest's documented benchmarking advice: a fixed seed, a fixed duration. */
+    seed: { type: "string", default: "123" },
+    /** More imaptest arguments, space-separated, e.g. "logout=0" (clients stay logged in). */
+    extra: { type: "string", default: "" },
   },
 });
 const imaptest = values.imaptest ?? process.env.IMAPTEST;
@@ -94,6 +99,8 @@ async function runImaptest(port: number): Promise<ImaptestResult> {
     `mbox=${mbox}`,
     `clients=${clients}`,
     `secs=${secs}`,
+    `seed=${values.seed}`,
+    ...values.extra.split(" ").filter(Boolean),
   ];
   console.log(`  ${imaptest} ${args.join(" ")}`);
   const child = spawn(imaptest!, args, {
@@ -116,7 +123,8 @@ dropInheritedLock();
 const dir = await makeTempDir("mailstack-bench-imap-throughput-");
 console.log(machine());
 console.log(
-  `imaptest: clients=${clients} secs=${secs} users=1-${users} mbox=${mbox}, default command mix`,
+  `imaptest: clients=${clients} secs=${secs} users=1-${users} mbox=${mbox} seed=${values.seed}, ` +
+    `default command mix ${values.extra}`,
 );
 
 type System = "ours" | "dovecot" | "dovecot-plain";
