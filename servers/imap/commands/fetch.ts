@@ -88,6 +88,11 @@ function fetchCommand(name: "FETCH" | "UID FETCH", uid: boolean) {
             }
           }
         }
+        if (hasFlags)
+          mailbox.announceKeywords(
+            [...summaries.values()].map((m) => m.flags),
+            session,
+          );
         const metadata = new Map<number, MessageMetadata>();
         if (withMetadata)
           for (const m of await mailbox.store.metadata(uidSet)) metadata.set(m.uid, m);

@@ -1,3 +1,4 @@
+import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { createEnv, loggedIn, message, seed, type TestEnv } from "../testing/harness.ts";
 
@@ -59,5 +60,33 @@ describe("STORE and UID STORE", () => {
       S: * 2 FETCH (MODSEQ (${modseq + 2}))
       S: d OK FETCH completed
     `);
+  });
+
+  it("announces a keyword another session set before FETCH or STORE shows it", async (t) => {
+    await seed(env, "carol", "INBOX", [message(), message()]);
+    const a = await loggedIn(t, env, "carol");
+    const b = await loggedIn(t, env, "carol");
+    await a.command("s SELECT INBOX");
+    await b.command("s SELECT INBOX");
+    /** The position of the first line matching `re`, which must exist. */
+    const at = (lines: string[], re: RegExp): number => {
+      const i = lines.findIndex((l) => re.test(l));
+      assert.ok(i >= 0, `no line matching ${re} in:\n${lines.join("\n")}`);
+      return i;
+    };
+
+    await b.command("x STORE 1 +FLAGS.SILENT ($New)");
+    const fetched = await a.command("f FETCH 1 (FLAGS)");
+    assert.ok(
+      at(fetched, /^\* FLAGS \(.*\$New/) < at(fetched, /^\* 1 FETCH \(FLAGS \(.*\$New/),
+      fetched.join("\n"),
+    );
+
+    await b.command("y STORE 2 +FLAGS.SILENT ($Other)");
+    const stored = await a.command("g STORE 2 +FLAGS (\\Seen)");
+    assert.ok(
+      at(stored, /^\* FLAGS \(.*\$Other/) < at(stored, /^\* 2 FETCH \(FLAGS \(.*\$Other/),
+      stored.join("\n"),
+    );
   });
 });

@@ -56,13 +56,9 @@ function storeCommand(name: "STORE" | "UID STORE", uid: boolean) {
         args.flags,
         args.unchangedSince === undefined ? {} : { unchangedSince: args.unchangedSince },
       );
-      const fresh = args.flags.filter((f) => !f.startsWith("\\") && !mailbox.keywords.includes(f));
-      if (fresh.length > 0) {
-        // RFC 9051 §7.3.5: a new keyword changes the mailbox's FLAGS.
-        mailbox.keywords = [...mailbox.keywords, ...fresh];
-        session.send(mailbox.flagsResponse());
-        session.send([atom("OK"), atom(`[${mailbox.permanentFlagsCode()}] Flags permitted`)]);
-      }
+      // RFC 9051 §7.3.5: a new keyword changes the mailbox's FLAGS; so does one that another
+      // session set on these messages since this one last heard.
+      mailbox.announceKeywords([args.flags, ...result.messages.map((m) => m.flags)], session);
       const condstore = session.updates.condstore;
       for (const message of result.messages) {
         if (message.changed) mailbox.noteReported(message.uid, message.modseq);

@@ -134,6 +134,22 @@ export class SelectedMailbox {
     return text === "" ? "\\Recent" : `${text} \\Recent`;
   }
 
+  /**
+   * Before FETCH or STORE shows flags: keywords this session has not been told of (set by
+   * another session since its last sync, or by this STORE) go out first in FLAGS and
+   * PERMANENTFLAGS (RFC 9051 §7.3.5), as a client may reject a keyword it was not given.
+   */
+  announceKeywords(flagLists: Iterable<readonly string[]>, out: Pick<UpdateSink, "send">): void {
+    const fresh = new Set<string>();
+    for (const flags of flagLists) {
+      for (const f of flags) if (!f.startsWith("\\") && !this.keywords.includes(f)) fresh.add(f);
+    }
+    if (fresh.size === 0) return;
+    this.keywords = [...this.keywords, ...fresh];
+    out.send(this.flagsResponse());
+    out.send([atom("OK"), atom(`[${this.permanentFlagsCode()}] Flags permitted`)]);
+  }
+
   /** `FLAGS (...)` and `OK [PERMANENTFLAGS (...)]` data for SELECT and keyword changes. */
   flagsResponse(): Value[] {
     return [atom("FLAGS"), [...SYSTEM_FLAGS, ...this.keywords].map((f) => atom(f))];
