@@ -16,10 +16,10 @@ import { join } from "node:path";
 import { hashPassword } from "../servers/shared/directory/passwords.ts";
 import {
   childPids,
-  DOVECOT,
   freePort,
   MAIL_USER,
   onExit,
+  startDovecotProcess,
   procPss,
   procStatus,
   ROOT,
@@ -235,42 +235,15 @@ service imap {
 }
 `;
   await writeFile(confPath, lastDovecotConf);
-  const child = spawn(DOVECOT, ["-c", confPath, "-F"], {
-    stdio: ["ignore", "inherit", "inherit"],
-    detached: true, // its own process group, so the whole tree can be ended at once
-  });
-  const pid = child.pid;
-  if (pid === undefined) throw new Error("could not start dovecot");
-  const killTree = (signal: NodeJS.Signals) => {
-    try {
-      process.kill(-pid, signal);
-    } catch {
-      // already gone
-    }
-  };
-  onExit(() => killTree("SIGKILL"));
-  try {
-    await waitForGreeting(port, 15_000, () => child.exitCode === null);
-  } catch (error) {
-    killTree("SIGKILL");
-    const log = existsSync(logPath) ? readFileSync(logPath, "utf8").slice(-2000) : "";
-    throw new Error(`${(error as Error).message}\n${log}`);
-  }
-  const tree = () => [pid, ...childPids(pid)];
+  const { pid, tree, stop } = await startDovecotProcess(confPath, logPath, (alive) =>
+    waitForGreeting(port, 15_000, alive),
+  );
   return {
     system: `Dovecot IMAP (${options.passwordScheme} passwords)`,
     port,
     pids: tree,
     imapPids: () => childPids(pid).filter((p) => comm(p) === "imap"),
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      const exited = once(child, "exit");
-      killTree("SIGTERM");
-      const timer = setTimeout(() => killTree("SIGKILL"), 10_000);
-      await exited;
-      clearTimeout(timer);
-      killTree("SIGKILL"); // stragglers go with the group
-    },
+    stop,
   };
 }
 

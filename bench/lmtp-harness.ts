@@ -74,6 +74,53 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
+/**
+ * Starts `dovecot -F` on `confPath` in its own process group (so its whole tree can be ended at
+ * once, also when the bench exits) and waits with `ready`; on failure, the end of its log.
+ */
+export async function startDovecotProcess(
+  confPath: string,
+  logPath: string,
+  ready: (alive: () => boolean) => Promise<void>,
+): Promise<{
+  pid: number;
+  tree: () => number[];
+  /** SIGTERM to the group, SIGKILL after 10 s; stragglers go with the group. */
+  stop: () => Promise<void>;
+}> {
+  const child = spawn(DOVECOT, ["-c", confPath, "-F"], {
+    stdio: ["ignore", "inherit", "inherit"],
+    detached: true,
+  });
+  const pid = child.pid;
+  if (pid === undefined) throw new Error("could not start dovecot");
+  const killTree = (signal: NodeJS.Signals) => {
+    try {
+      process.kill(-pid, signal);
+    } catch {
+      // already gone
+    }
+  };
+  onExit(() => killTree("SIGKILL"));
+  try {
+    await ready(() => child.exitCode === null);
+  } catch (error) {
+    killTree("SIGKILL");
+    const log = existsSync(logPath) ? readFileSync(logPath, "utf8").slice(-2000) : "";
+    throw new Error(`${(error as Error).message}\n${log}`);
+  }
+  async function stop(): Promise<void> {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = once(child, "exit");
+    killTree("SIGTERM");
+    const timer = setTimeout(() => killTree("SIGKILL"), 10_000);
+    await exited;
+    clearTimeout(timer);
+    killTree("SIGKILL"); // stragglers (a child that outlived the master) go with the group
+  }
+  return { pid, tree: () => [pid, ...childPids(pid)], stop };
+}
+
 async function waitForPort(port: number, timeoutMs: number, alive: () => boolean): Promise<void> {
   const { connect } = await import("node:net");
   const deadline = Date.now() + timeoutMs;
@@ -411,28 +458,9 @@ service lmtp {
 }
 `,
   );
-  const child = spawn(DOVECOT, ["-c", confPath, "-F"], {
-    stdio: ["ignore", "inherit", "inherit"],
-    detached: true, // its own process group, so the whole tree can be ended at once
-  });
-  const pid = child.pid;
-  if (pid === undefined) throw new Error("could not start dovecot");
-  const killTree = (signal: NodeJS.Signals) => {
-    try {
-      process.kill(-pid, signal);
-    } catch {
-      // already gone
-    }
-  };
-  onExit(() => killTree("SIGKILL"));
-  try {
-    await waitForPort(port, 15_000, () => child.exitCode === null);
-  } catch (error) {
-    killTree("SIGKILL");
-    const log = existsSync(logPath) ? readFileSync(logPath, "utf8").slice(-2000) : "";
-    throw new Error(`${(error as Error).message}\n${log}`);
-  }
-  const tree = () => [pid, ...childPids(pid)];
+  const { pid, tree, stop } = await startDovecotProcess(confPath, logPath, (alive) =>
+    waitForPort(port, 15_000, alive),
+  );
   return {
     system: `Dovecot LMTP (mail_fsync=${options.mailFsync})`,
     port,
@@ -449,16 +477,7 @@ service lmtp {
       }
       return n;
     },
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      const exited = once(child, "exit");
-      killTree("SIGTERM");
-      const timer = setTimeout(() => killTree("SIGKILL"), 10_000);
-      await exited;
-      clearTimeout(timer);
-      // Stragglers (a child that outlived the master) go with the group.
-      killTree("SIGKILL");
-    },
+    stop,
   };
 }
 
