@@ -1,38 +1,54 @@
 /**
- * The MDA as several LMTP worker processes (node:cluster) behind the same listeners.
+ * A server as several worker processes (node:cluster) behind the same listeners: the MDA's LMTP
+ * and IMAP use it.
  *
- * Why: the store commits on the thread that calls it (node:sqlite is synchronous) and group
- * commit only batches appends to one account, so one process delivering to 20 mailboxes fsyncs
- * 20 times in a row while nothing else runs. Worker processes parse, fsync and answer in
- * parallel, and use every CPU. The store already allows several processes to write one data
- * directory (SQLite WAL, BEGIN IMMEDIATE with a busy timeout), as the MDA, IMAP and POP3 do.
+ * Why: node:sqlite is synchronous, so the store's reads and commits run on the thread that calls
+ * them, and one Node process uses one core for the protocol and the store together. Worker
+ * processes parse, read, fsync and answer in parallel. The store already allows several
+ * processes on one data directory (SQLite WAL, BEGIN IMMEDIATE with a busy timeout, change
+ * notification by data_version polling).
  *
- * The primary opens no store and no directory: it forks the workers, reports ready once each of
- * them listens, restarts a worker that dies (with a backoff when it keeps dying), and on stop
- * sends SIGTERM to every worker, which finishes its sessions as a single-process MDA would.
- * Every reply of 250 still comes from the worker that committed the message.
+ * The primary opens no store and no directory: it forks the workers (each runs the server's
+ * main.ts again and serves the shared listeners), reports ready once each of them listens,
+ * restarts a worker that dies (with a backoff when it keeps dying), and on stop sends SIGTERM to
+ * every worker, which finishes its sessions as a single-process server would. A server can run
+ * services for its workers in the primary (`onMessage`, `onExit`; see worker-ipc.ts).
  */
 import cluster, { type Worker } from "node:cluster";
 import { rm } from "node:fs/promises";
 import { availableParallelism } from "node:os";
-import type { Endpoint, ReadyMessage, RunningServer } from "../shared/lifecycle.ts";
-import type { Logger } from "../shared/log.ts";
-import type { MdaConfig } from "./config.ts";
-import { CLOSE_TIMEOUT_MS } from "./limits.ts";
+import type { Endpoint, ReadyMessage, RunningServer } from "./lifecycle.ts";
+import type { Logger } from "./log.ts";
 
 /** A worker that dies sooner than this after it started listening counts as crash-looping. */
 const HEALTHY_UPTIME_MS = 10_000;
 /** First wait before restarting a crash-looping worker; doubles up to RESTART_MAX_DELAY_MS. */
 const RESTART_DELAY_MS = 200;
 const RESTART_MAX_DELAY_MS = 10_000;
-/** How long the workers get to finish open sessions after SIGTERM before they are killed. */
-const STOP_TIMEOUT_MS = CLOSE_TIMEOUT_MS + 5_000;
 /** How long a worker may take to start listening. */
 const START_TIMEOUT_MS = 60_000;
 
-/** How many LMTP processes the config asks for: `workers`, else one per CPU. */
-export function workerCount(config: Pick<MdaConfig, "workers">): number {
-  return config.workers ?? availableParallelism();
+/** How many worker processes a `workers` setting asks for: the setting, else one per CPU. */
+export function workerCount(setting: number | undefined): number {
+  return setting ?? availableParallelism();
+}
+
+export interface WorkerPoolOptions {
+  /** The protocol, in log lines: "LMTP", "IMAP". */
+  readonly name: string;
+  readonly count: number;
+  readonly log: Logger;
+  /**
+   * Unix socket files to remove before the workers listen (left by a killed server). The primary
+   * does it, never a worker: it would unlink the socket its siblings listen on.
+   */
+  readonly unixSockets?: readonly string[];
+  /** How long the workers get to finish open sessions after SIGTERM before they are killed. */
+  readonly stopTimeoutMs: number;
+  /** A message from a worker other than its ready message (services the primary runs). */
+  readonly onMessage?: (worker: Worker, message: unknown) => void;
+  /** A worker exited (whatever it held in the primary's services is released here). */
+  readonly onExit?: (worker: Worker) => void;
 }
 
 function isReady(message: unknown): message is ReadyMessage {
@@ -44,16 +60,9 @@ function isReady(message: unknown): message is ReadyMessage {
 }
 
 /** Forks `count` workers running this same main.ts and resolves when all of them listen. */
-export async function startWorkers(
-  config: MdaConfig,
-  count: number,
-  log: Logger,
-): Promise<RunningServer> {
-  // The primary binds each listener once for all workers; a socket file left by a killed MDA is
-  // removed here, never by a worker (it would unlink the socket its siblings listen on).
-  for (const listener of config.listen) {
-    if (listener.kind === "unix") await rm(listener.path, { force: true });
-  }
+export async function startWorkers(options: WorkerPoolOptions): Promise<RunningServer> {
+  const { name, count, log } = options;
+  for (const path of options.unixSockets ?? []) await rm(path, { force: true });
   // Round robin: the primary accepts and hands each connection to the next worker, so load
   // spreads evenly (the kernel, left to itself, tends to wake the same process every time).
   cluster.schedulingPolicy = cluster.SCHED_RR;
@@ -75,7 +84,11 @@ export async function startWorkers(
         worker.process.kill("SIGKILL");
       }, START_TIMEOUT_MS);
       worker.on("message", (message: unknown) => {
-        if (!isReady(message) || listeningSince !== undefined) return;
+        if (!isReady(message)) {
+          options.onMessage?.(worker, message);
+          return;
+        }
+        if (listeningSince !== undefined) return;
         clearTimeout(timer);
         listeningSince = Date.now();
         endpoints ??= message.endpoints;
@@ -85,17 +98,20 @@ export async function startWorkers(
       worker.on("exit", (code, signal) => {
         clearTimeout(timer);
         workers.delete(worker);
+        options.onExit?.(worker);
         if (stopping) return;
         if (!started) {
-          // At start, a worker that cannot listen (bad port, bad data directory) fails the MDA.
-          reject(new Error(`LMTP worker ${worker.id} exited (${signal ?? code}) before listening`));
+          // At start, a worker that cannot listen (bad port, bad data directory) fails the server.
+          reject(
+            new Error(`${name} worker ${worker.id} exited (${signal ?? code}) before listening`),
+          );
           return;
         }
         const uptime = listeningSince === undefined ? 0 : Date.now() - listeningSince;
         if (uptime >= HEALTHY_UPTIME_MS) restartDelay = RESTART_DELAY_MS;
         log.error(
           { worker: worker.id, pid: worker.process.pid, code, signal, restartInMs: restartDelay },
-          "LMTP worker died; starting another",
+          `${name} worker died; starting another`,
         );
         const restart = setTimeout(() => {
           timers.delete(restart);
@@ -116,7 +132,7 @@ export async function startWorkers(
     for (const worker of running) worker.process.kill("SIGTERM");
     const kill = setTimeout(() => {
       for (const worker of running) worker.process.kill("SIGKILL");
-    }, STOP_TIMEOUT_MS);
+    }, options.stopTimeoutMs);
     await Promise.all(exited);
     clearTimeout(kill);
   };
@@ -128,6 +144,6 @@ export async function startWorkers(
     throw error;
   }
   started = true;
-  log.info({ workers: count }, "LMTP workers listening");
+  log.info({ workers: count }, `${name} workers listening`);
   return { endpoints: endpoints ?? [], stop };
 }
