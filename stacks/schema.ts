@@ -17,7 +17,13 @@ import {
 import { dockerSchema } from "./schema/deploy.ts";
 import { dkimSelectorsSchema } from "./schema/dkim.ts";
 import { caaSchema, dmarcSchema, mtaStsSchema, spfSchema, tlsRptSchema } from "./schema/policy.ts";
-import { domainNameSchema, hostnameSchema, portSchema, sizeSchema } from "./schema/primitives.ts";
+import {
+  domainNameSchema,
+  durationSecondsSchema,
+  hostnameSchema,
+  portSchema,
+  sizeSchema,
+} from "./schema/primitives.ts";
 import { tlsSchema } from "./schema/tls.ts";
 
 export { parseSize, sizeSchema } from "./schema/primitives.ts";
@@ -99,6 +105,22 @@ const localSchema = z.strictObject({
     })
     .optional(),
   ports: localPortsSchema.prefault({}),
+  /** The MTA's mail to other hosts. */
+  outbound: z
+    .strictObject({
+      /** The port of remote MX hosts. Default 25; two local stacks deliver to each other's smtp port. */
+      port: portSchema.default(25),
+      /**
+       * The address outgoing connections leave from, the one this stack's SPF record allows
+       * (`mailstack:addresses`); default the system's choice.
+       */
+      localAddress: z.union([z.ipv4(), z.ipv6()]).optional(),
+      /** The first retry of a deferred message, then twice as long each time up to retryMax. */
+      retryFirst: durationSecondsSchema.pipe(z.number().positive()).default(300),
+      /** The longest wait between retries. Default 4h. */
+      retryMax: durationSecondsSchema.pipe(z.number().positive()).default(14_400),
+    })
+    .prefault({}),
 });
 
 export const stackConfigSchema = z

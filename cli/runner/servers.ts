@@ -111,6 +111,16 @@ const mta: ServerPlan = {
         hostname: config.hostname,
         local: { domains, lmtp },
         resolver: { servers: config.local.resolver ? [config.local.resolver] : [] },
+        outbound: {
+          port: config.local.outbound.port,
+          ...(config.local.outbound.localAddress === undefined
+            ? {}
+            : { localAddress: config.local.outbound.localAddress }),
+        },
+        retry: {
+          firstSeconds: config.local.outbound.retryFirst,
+          maxSeconds: config.local.outbound.retryMax,
+        },
       },
     };
   },
