@@ -30,10 +30,13 @@ export function formatShow(entry: QueueEntryView, header: string): string {
       entry.origin.remoteAddress ? ` from ${entry.origin.remoteAddress}` : ""
     }`,
     ...(entry.requireTls ? ["REQUIRETLS:  yes"] : []),
+    `MAIL FROM:   ${mailParameters(entry) || "(no parameters)"}`,
     "Recipients:",
   ];
   for (const r of entry.recipients) {
     lines.push(`  ${r.address}`);
+    const rcpt = rcptParameters(r);
+    if (rcpt) lines.push(`    RCPT:     ${rcpt}`);
     lines.push(`    status:   ${r.status}, ${r.attempts} attempt(s)`);
     if (r.lastAttemptAt)
       lines.push(`    last:     ${r.lastAttemptAt}${r.relay ? ` via ${r.relay}` : ""}`);
@@ -42,4 +45,29 @@ export function formatShow(entry: QueueEntryView, header: string): string {
   }
   lines.push("Message header:", ...header.split(/\r?\n/).map((l) => `  ${l}`));
   return lines.join("\n");
+}
+
+/**
+ * The envelope parameters the client gave at MAIL FROM, as it wrote them (RFC 6531 SMTPUTF8,
+ * RFC 6152 BODY, RFC 3461 RET and ENVID, RFC 8689 REQUIRETLS); the queue passes them on.
+ */
+function mailParameters(entry: QueueEntryView): string {
+  return [
+    entry.smtpUtf8 ? "SMTPUTF8" : "",
+    entry.eightBitMime ? "BODY=8BITMIME" : "",
+    entry.dsn?.ret ? `RET=${entry.dsn.ret === "full" ? "FULL" : "HDRS"}` : "",
+    entry.dsn?.envid ? `ENVID=${entry.dsn.envid}` : "",
+    entry.requireTls ? "REQUIRETLS" : "",
+  ]
+    .filter((p) => p !== "")
+    .join(" ");
+}
+
+/** NOTIFY and ORCPT of one recipient (RFC 3461 §4.1, §4.2). */
+function rcptParameters(r: QueueEntryView["recipients"][number]): string {
+  const notify =
+    r.notify === undefined
+      ? ""
+      : `NOTIFY=${r.notify === "never" ? "NEVER" : r.notify.map((n) => n.toUpperCase()).join(",")}`;
+  return [notify, r.orcpt ? `ORCPT=${r.orcpt}` : ""].filter((p) => p !== "").join(" ");
 }

@@ -132,6 +132,67 @@ describe("mailstack queue, no MTA running", () => {
   });
 });
 
+describe("mailstack queue show, envelope parameters", () => {
+  let id: string;
+  before(async () => {
+    const q = await openQueue(config, { log: silentLog, deliverer });
+    id = await q.queue.enqueue({
+      ...input("erin@remote.test", "parameters"),
+      recipients: [
+        {
+          address: "erin@remote.test",
+          notify: ["success", "failure"],
+          orcpt: "rfc822;erin@remote.test",
+        },
+        { address: "frank@remote.test" },
+      ],
+      dsn: { ret: "headers", envid: "QQ314159" },
+      smtpUtf8: true,
+      eightBitMime: true,
+      requireTls: true,
+    });
+    await q.stop();
+  });
+
+  it("shows SMTPUTF8, BODY=8BITMIME, RET, ENVID, REQUIRETLS, NOTIFY and ORCPT", async () => {
+    const { code, stdout } = await run("show", id);
+    assert.equal(code, 0);
+    assert.match(
+      stdout,
+      /^MAIL FROM: {3}SMTPUTF8 BODY=8BITMIME RET=HDRS ENVID=QQ314159 REQUIRETLS$/m,
+    );
+    assert.match(
+      stdout,
+      /^ {2}erin@remote\.test\n {4}RCPT: {5}NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;erin@remote\.test$/m,
+    );
+    assert.match(
+      stdout,
+      /^ {2}frank@remote\.test\n {4}status:/m,
+      "no RCPT line without parameters",
+    );
+    const json = JSON.parse((await run("show", id, "--json")).stdout) as {
+      smtpUtf8: boolean;
+      eightBitMime: boolean;
+      dsn: unknown;
+      recipients: { notify?: unknown; orcpt?: string }[];
+    };
+    assert.deepEqual(
+      [json.smtpUtf8, json.eightBitMime, json.dsn, json.recipients[0]?.notify],
+      [true, true, { ret: "headers", envid: "QQ314159" }, ["success", "failure"]],
+    );
+  });
+  it("says so when MAIL FROM had no parameters", async () => {
+    const q = await openQueue(config, { log: silentLog, deliverer });
+    const plain = await q.queue.enqueue(input("gina@remote.test", "plain"));
+    await q.stop();
+    assert.match((await run("show", plain)).stdout, /^MAIL FROM: {3}\(no parameters\)$/m);
+    assert.equal((await run("delete", plain)).code, 0);
+  });
+  after(async () => {
+    assert.equal((await run("delete", id)).code, 0);
+  });
+});
+
 interface ShowJson {
   recipients: { nextAttemptAt: string }[];
 }

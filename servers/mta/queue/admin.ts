@@ -4,7 +4,7 @@
  * run here only when no MTA holds it (otherwise they go to the MTA as control requests).
  */
 import { MessageNotFoundError } from "./errors.ts";
-import type { MessageState, StoredEnvelope } from "./records.ts";
+import type { MessageState, StoredEnvelope, StoredRecipient } from "./records.ts";
 import { retryNow } from "./recipient-state.ts";
 import type { Spool } from "./spool.ts";
 
@@ -15,8 +15,17 @@ export interface QueueEntryView {
   readonly size: number;
   readonly origin: StoredEnvelope["origin"];
   readonly requireTls: boolean;
+  /** MAIL FROM carried SMTPUTF8 (RFC 6531). */
+  readonly smtpUtf8: boolean;
+  /** MAIL FROM carried BODY=8BITMIME (RFC 6152). */
+  readonly eightBitMime: boolean;
+  /** RET and ENVID (RFC 3461 §4.3, §4.4), as the client gave them. */
+  readonly dsn?: StoredEnvelope["dsn"];
   readonly recipients: readonly {
     readonly address: string;
+    /** NOTIFY and ORCPT (RFC 3461 §4.1, §4.2). */
+    readonly notify?: StoredRecipient["notify"];
+    readonly orcpt?: string;
     readonly status: MessageState["recipients"][number]["status"];
     readonly attempts: number;
     readonly nextAttemptAt?: string;
@@ -35,10 +44,15 @@ export function viewOf(envelope: StoredEnvelope, state: MessageState): QueueEntr
     size: envelope.size,
     origin: envelope.origin,
     requireTls: envelope.requireTls === true,
+    smtpUtf8: envelope.smtpUtf8 === true,
+    eightBitMime: envelope.eightBitMime === true,
+    ...(envelope.dsn ? { dsn: envelope.dsn } : {}),
     recipients: envelope.recipients.map((r, i) => {
       const s = state.recipients[i]!;
       return {
         address: r.address,
+        ...(r.notify === undefined ? {} : { notify: r.notify }),
+        ...(r.orcpt === undefined ? {} : { orcpt: r.orcpt }),
         status: s.status,
         attempts: s.attempts,
         ...(s.status === "pending"
