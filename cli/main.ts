@@ -3,7 +3,7 @@
  *
  *   mailstack start [--config FILE]          run the whole system locally
  *   mailstack status [--config FILE | --data-dir DIR] [--json]
- *   mailstack plan --stack ENV [--json] [--zone-dir DIR]
+ *   mailstack plan --stack ENV | --config FILE [--json] [--zone-dir DIR]
  *   mailstack queue list | show ID | retry ID|--all | delete ID   the MTA's queue (cli/queue)
  *   mailstack dkim rotate --stack ENV       the next step of a DKIM key rotation (cli/dkim)
  *   mailstack backup --out DIR | restore --from DIR [--force]     the data directory (cli/store)
@@ -27,9 +27,10 @@ Commands:
   start [--config FILE]                   start every server locally (default: the embedded demo)
   status [--config FILE | --data-dir DIR] [--json]
                                           show the running servers, addresses, ports and health
-  plan --stack ENV [--json] [--zone-dir DIR]
+  plan --stack ENV | --config FILE [--json] [--zone-dir DIR]
                                           what stacks/Pulumi.ENV.yaml declares, offline: DNS
-                                          records as zone files, DKIM selectors and their states
+                                          records as zone files, DKIM selectors and their states;
+                                          with --config, a local run's zones with its DKIM keys
   queue list | show ID | retry ID|--all | delete ID [--data-dir DIR | --config FILE] [--json]
                                           the MTA's mail queue (safe while the MTA runs)
   backup --out DIR [--data-dir DIR | --config FILE] [--json]
@@ -78,7 +79,12 @@ async function main(argv: string[]): Promise<number> {
         json: values.json,
       });
     case "plan":
-      return planCommand({ stack: values.stack, json: values.json, zoneDir: values["zone-dir"] });
+      return planCommand({
+        stack: values.stack,
+        config: values.config,
+        json: values.json,
+        zoneDir: values["zone-dir"],
+      });
     case "hash-password":
       return hashPasswordCommand({
         algorithm: values.bcrypt ? "bcrypt" : "argon2id",

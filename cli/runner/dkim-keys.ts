@@ -30,6 +30,8 @@ export interface LocalDkimKey {
   readonly algorithm: DkimSelector["algorithm"];
   readonly state: DkimSelector["state"];
   readonly keyPath: string;
+  /** The public key as the record's p= carries it (base64). */
+  readonly publicKey: string;
   /** The TXT record name and value to publish. */
   readonly recordName: string;
   readonly recordValue: string;
@@ -41,6 +43,14 @@ export function dkimKeyPath(dataDir: string, domain: string, selector: string): 
 
 function selectorsOf(domain: StackConfig["domains"][number]): readonly DkimSelector[] {
   return domain.dkim.length > 0 ? domain.dkim : [LOCAL_SELECTOR];
+}
+
+/** The config as a local run signs with it: a domain without selectors gets LOCAL_SELECTOR. */
+export function withLocalSelectors(config: StackConfig): StackConfig {
+  return {
+    ...config,
+    domains: config.domains.map((d) => ({ ...d, dkim: [...selectorsOf(d)] })),
+  };
 }
 
 /** The MTA's `dkim` config: per domain, its active selectors and their key files. */
@@ -91,6 +101,7 @@ export async function ensureDkimKeys(
         algorithm: selector.algorithm,
         state: selector.state,
         keyPath,
+        publicKey: publicValue,
         recordName: `${selector.selector}._domainkey.${domain.name}`,
         recordValue: dkimTxtValue(selector.algorithm, publicValue),
       });
