@@ -92,6 +92,7 @@ export function fixtureEntries(
       aliases: user.aliases,
       catchAllDomains: user.address === fixtureCatchAll.target ? [fixtureCatchAll.domain] : [],
       userPassword: toLdapUserPassword(hash),
+      quotaBytes: user.quotaBytes,
     });
   });
   const uidOf = (address: string): string => {

@@ -27,6 +27,8 @@ const SLAPD = "/usr/sbin/slapd";
 const SLAPADD = "/usr/sbin/slapadd";
 const SCHEMA_DIR = "/etc/ldap/schema";
 const MODULE_DIR = "/usr/lib/ldap";
+/** Our own schema (the quota attribute), as the directory image loads it. */
+const MAILSTACK_SCHEMA = join(import.meta.dirname, "../../images/directory/mailstack.schema");
 /** How long slapd may take to answer its first bind. */
 const STARTUP_TIMEOUT_MS = 15_000;
 /** How long slapd may take to exit after SIGTERM before it is killed. */
@@ -71,6 +73,7 @@ include ${SCHEMA_DIR}/core.schema
 include ${SCHEMA_DIR}/cosine.schema
 include ${SCHEMA_DIR}/inetorgperson.schema
 include ${SCHEMA_DIR}/misc.schema
+include ${MAILSTACK_SCHEMA}
 
 modulepath ${MODULE_DIR}
 moduleload back_mdb.so
@@ -88,8 +91,10 @@ maxsize 16777216
 index objectClass eq
 index uid,mail,mailLocalAddress eq
 
-# Passwords: anyone may bind with one (that is how users log in), nobody reads them.
+# Passwords: anyone may bind with one (that is how users log in), a user may replace their own
+# (the webmail's password change) but not read it, nobody else reads or writes them.
 access to attrs=userPassword
+  by self =w
   by anonymous auth
   by * none
 # The service account reads the directory; a user reads their own entry.

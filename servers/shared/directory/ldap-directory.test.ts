@@ -5,13 +5,13 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { Client } from "ldapts";
+import { Attribute, Change, Client } from "ldapts";
 import { fixtureDomains, fixtureUsers } from "../../../test/fixtures/directory.ts";
 import { startSlapd, type Slapd } from "../../../test/helpers/slapd.ts";
 import { directorySuite } from "./directory-suite.ts";
 import type { DirectoryOptions } from "./directory.ts";
-import { createLdapBackend, openLdapDirectory } from "./ldap-directory.ts";
-import { userDN, userEntry } from "./ldap-entries.ts";
+import { createLdapBackend, isLoopbackUrl, openLdapDirectory } from "./ldap-directory.ts";
+import { QUOTA_ATTRIBUTE, userDN, userEntry } from "./ldap-entries.ts";
 import { DirectoryUnavailableError, type Directory } from "./types.ts";
 
 let slapd: Slapd;
@@ -27,7 +27,9 @@ after(async () => {
 const [alice] = fixtureUsers as [(typeof fixtureUsers)[0]];
 const client = { remoteAddress: "192.0.2.10" };
 
-function open(options: Omit<DirectoryOptions, "domains"> & { timeoutMs?: number } = {}): Directory {
+function open(
+  options: Omit<DirectoryOptions, "domains"> & { timeoutMs?: number; startTls?: boolean } = {},
+): Directory {
   return openLdapDirectory({
     url: slapd.url,
     baseDN: slapd.baseDN,
@@ -38,7 +40,7 @@ function open(options: Omit<DirectoryOptions, "domains"> & { timeoutMs?: number 
   });
 }
 
-directorySuite("ldap", (options) => Promise.resolve(open(options)), { quota: false });
+directorySuite("ldap", (options) => Promise.resolve(open(options)), { quota: true });
 
 /** Counts unhandled rejections and uncaught exceptions while `fn` runs. */
 async function expectNoStrayErrors(fn: () => Promise<void>): Promise<void> {
@@ -251,6 +253,54 @@ describe("ldap: the directory's own limits", () => {
       await d.close();
       await root.del(entry.dn);
       await root.unbind();
+    }
+  });
+});
+
+describe("ldap: quota and TLS", () => {
+  it("reads no quota from a value that is not a whole number of bytes", async () => {
+    const root = new Client({ url: slapd.url, timeout: 2000, connectTimeout: 2000 });
+    await root.bind(slapd.rootDN, slapd.rootPassword);
+    const d = open({ failureFloorMs: 0 });
+    const dn = userDN(slapd.baseDN, alice.uid);
+    const setQuota = (value: string) =>
+      root.modify(dn, [
+        new Change({
+          operation: "replace",
+          modification: new Attribute({ type: QUOTA_ATTRIBUTE, values: [value] }),
+        }),
+      ]);
+    try {
+      await setQuota("-5");
+      assert.equal((await d.findUser(alice.address))?.quotaBytes, undefined);
+      await setQuota("0");
+      assert.equal((await d.findUser(alice.address))?.quotaBytes, 0);
+    } finally {
+      await setQuota(String(alice.quotaBytes));
+      await d.close();
+      await root.unbind();
+    }
+  });
+
+  it("sends no password when StartTLS is required and the server cannot do it", async () => {
+    // The test slapd has no certificate: it refuses StartTLS, so nothing may be sent in clear.
+    const d = open({ startTls: true, failureFloorMs: 0 });
+    try {
+      assert.deepEqual(await d.authenticate(alice.address, alice.password, client), {
+        ok: false,
+        reason: "unavailable",
+      });
+    } finally {
+      await d.close();
+    }
+  });
+
+  it("uses StartTLS by default only off loopback", () => {
+    for (const url of ["ldap://127.0.0.1:389", "ldap://localhost", "ldap://[::1]:3389"]) {
+      assert.equal(isLoopbackUrl(url), true, url);
+    }
+    for (const url of ["ldap://directory:3389", "ldap://10.0.0.5", "ldap://127.example.com"]) {
+      assert.equal(isLoopbackUrl(url), false, url);
     }
   });
 });

@@ -10,7 +10,12 @@
  * - Every call answers within `timeoutMs` or throws DirectoryUnavailableError. A connection-level
  *   failure (refused, dropped, timed out) discards the whole pool, so the next call reconnects:
  *   when slapd comes back, the directory works again without a restart.
+ * - TLS: `ldaps://` URLs connect with TLS; `ldap://` ones are upgraded with StartTLS (RFC 4513
+ *   §3) before any bind when the host is not loopback (or when `startTls` says so), and the
+ *   certificate is verified against `ca` (default: the system's CAs) for `servername`. A server
+ *   that refuses StartTLS is an unavailable directory, never a reason to send passwords in clear.
  */
+import type { ConnectionOptions } from "node:tls";
 import { Client, type Entry, type Filter, ResultCodeError } from "ldapts";
 import type { DirectoryBackend, PasswordCheck } from "./backend.ts";
 import { createDirectory, type DirectoryOptions } from "./directory.ts";
@@ -45,6 +50,23 @@ export interface LdapBackendOptions {
   readonly timeoutMs?: number;
   /** How many service connections to keep open. Default 4. */
   readonly poolSize?: number;
+  /** Upgrade `ldap://` connections with StartTLS. Default: when the host is not loopback. */
+  readonly startTls?: boolean;
+  /** The CA certificate(s) to verify the directory with, PEM. Default: the system's CAs. */
+  readonly ca?: string;
+  /** The name the directory's certificate must carry. Default: the URL's host. */
+  readonly servername?: string;
+}
+
+/** True for `ldap://` URLs on 127.0.0.0/8, ::1 or localhost, where TLS protects nothing. */
+export function isLoopbackUrl(url: string): boolean {
+  let host: string;
+  try {
+    host = new URL(url).hostname.toLowerCase();
+  } catch {
+    return false;
+  }
+  return host === "localhost" || host === "[::1]" || /^127(\.\d{1,3}){3}$/.test(host);
 }
 
 /** How many member entries of a group are fetched at once. */
@@ -70,8 +92,28 @@ export function createLdapBackend(options: LdapBackendOptions): DirectoryBackend
   let cursor = 0;
   let closed = false;
 
+  const tlsOptions: ConnectionOptions = {
+    minVersion: "TLSv1.2",
+    ...(options.ca === undefined ? {} : { ca: options.ca }),
+    ...(options.servername === undefined ? {} : { servername: options.servername }),
+  };
+  const ldaps = options.url.toLowerCase().startsWith("ldaps://");
+  const startTls = !ldaps && (options.startTls ?? !isLoopbackUrl(options.url));
+
+  // ldapts connects with TLS whenever it is given tlsOptions: only for ldaps://.
   const newClient = (): Client =>
-    new Client({ url: options.url, timeout: timeoutMs, connectTimeout: timeoutMs });
+    new Client({
+      url: options.url,
+      timeout: timeoutMs,
+      connectTimeout: timeoutMs,
+      ...(ldaps ? { tlsOptions } : {}),
+    });
+
+  /** Binds `client`, after StartTLS when the connection must be encrypted. */
+  async function bind(client: Client, dn: string, password: string): Promise<void> {
+    if (startTls) await client.startTLS(tlsOptions);
+    await client.bind(dn, password);
+  }
 
   function discard(client: Client): void {
     client.unbind().catch(() => {
@@ -98,7 +140,7 @@ export function createLdapBackend(options: LdapBackendOptions): DirectoryBackend
 
     const client = newClient();
     // `slot` is declared below; these callbacks run only once the bind has settled.
-    const ready = client.bind(options.bindDN, options.bindPassword).then(
+    const ready = bind(client, options.bindDN, options.bindPassword).then(
       () => {
         slot.bound = true;
         return client;
@@ -229,7 +271,7 @@ export function createLdapBackend(options: LdapBackendOptions): DirectoryBackend
   async function bindsAs(dn: string, password: string): Promise<boolean> {
     const client = newClient();
     try {
-      await client.bind(dn, password);
+      await bind(client, dn, password);
       return true;
     } catch (error) {
       if (isResultCode(error, INVALID_CREDENTIALS)) return false;

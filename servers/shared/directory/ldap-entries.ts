@@ -3,8 +3,9 @@
  * search with, and the entries we write (the test harness seeds slapd with `userEntry` and
  * `groupEntry`, so reading and writing cannot drift apart).
  *
- * Only standard schemas are used: core, cosine, inetorgperson and misc (RFC 2798 inetOrgPerson,
- * draft-lachman-laser-ldap-mail-routing's inetLocalMailRecipient).
+ * The standard schemas core, cosine, inetorgperson and misc (RFC 2798 inetOrgPerson,
+ * draft-lachman-laser-ldap-mail-routing's inetLocalMailRecipient), and for the one thing they
+ * lack, a quota, our own small schema (images/directory/mailstack.schema).
  *
  * A user is `inetOrgPerson` + `inetLocalMailRecipient`, by convention at `uid=<id>,ou=people,<base>`:
  * - `uid`: the stable id; `cn`: the display name (an explicit `displayName` wins when present);
@@ -14,7 +15,9 @@
  *   for that domain; it is never reported as an alias.
  * - `userPassword`: `{ARGON2}$argon2id$...` or `{CRYPT}$2b$...`; slapd checks it on bind, we
  *   never read it (the service account is not allowed to).
- * - No quota: there is no standard attribute for it, so LDAP users have `quotaBytes` undefined.
+ * - `mailstackQuota` (with the auxiliary class `mailstackMailbox`): the quota in bytes. Absent,
+ *   or a directory without our schema, means no quota; a value that is not a whole number of
+ *   bytes is ignored (no quota) rather than guessed at.
  *
  * A group is `groupOfNames` + `inetLocalMailRecipient`, by convention at `cn=<name>,ou=groups,<base>`:
  * - `mailLocalAddress`: the group's address (groupOfNames does not allow `mail`), and `@domain`
@@ -33,6 +36,9 @@ import type { Group, User } from "./types.ts";
 
 export const USER_CLASS = "inetOrgPerson";
 export const GROUP_CLASS = "groupOfNames";
+/** mailstack.schema: the auxiliary class and attribute that carry a user's quota. */
+export const MAILBOX_CLASS = "mailstackMailbox";
+export const QUOTA_ATTRIBUTE = "mailstackQuota";
 
 /** Everything lookup needs from a user or a group entry, in one search. */
 export const ENTRY_ATTRIBUTES = [
@@ -44,6 +50,7 @@ export const ENTRY_ATTRIBUTES = [
   "mail",
   "mailLocalAddress",
   "member",
+  QUOTA_ATTRIBUTE,
 ];
 /** What a group member search needs. */
 export const MEMBER_ATTRIBUTES = ["mail", "mailLocalAddress"];
@@ -119,8 +126,16 @@ export function toUser(entry: Entry): User | undefined {
     address,
     displayName,
     aliases: [...aliases].filter((a) => !isCatchAll(a)),
-    quotaBytes: undefined,
+    quotaBytes: quotaOf(entry),
   };
+}
+
+/** The entry's quota in bytes: a non-negative whole number, else none. */
+function quotaOf(entry: Entry): number | undefined {
+  const [raw] = values(entry, QUOTA_ATTRIBUTE);
+  if (raw === undefined || !/^\d{1,16}$/.test(raw.trim())) return undefined;
+  const bytes = Number(raw.trim());
+  return Number.isSafeInteger(bytes) ? bytes : undefined;
 }
 
 /** The address a group is reached at: `preferred` when it is one of them, else the first. */
@@ -172,6 +187,8 @@ export interface UserEntryInput {
   readonly catchAllDomains?: readonly string[];
   /** The `userPassword` value, e.g. from `toLdapUserPassword`. */
   readonly userPassword?: string;
+  /** The mailbox quota in bytes (mailstack.schema); none when undefined. */
+  readonly quotaBytes?: number | undefined;
 }
 
 export function userEntry(baseDN: string, user: UserEntryInput): LdapEntry {
@@ -180,13 +197,18 @@ export function userEntry(baseDN: string, user: UserEntryInput): LdapEntry {
   return {
     dn: userDN(baseDN, user.id),
     attributes: {
-      objectClass: [USER_CLASS, "inetLocalMailRecipient"],
+      objectClass: [
+        USER_CLASS,
+        "inetLocalMailRecipient",
+        ...(user.quotaBytes === undefined ? [] : [MAILBOX_CLASS]),
+      ],
       uid: [user.id],
       cn: [user.displayName],
       sn: [sn],
       mail: [user.address],
       ...(local.length > 0 ? { mailLocalAddress: local } : {}),
       ...(user.userPassword !== undefined ? { userPassword: [user.userPassword] } : {}),
+      ...(user.quotaBytes === undefined ? {} : { [QUOTA_ATTRIBUTE]: [String(user.quotaBytes)] }),
     },
   };
 }
