@@ -4,6 +4,7 @@ import { z } from "zod";
 import { directoryRuntimeSchema } from "../shared/directory/open.ts";
 import {
   DEFAULT_CONNECTIONS_PER_CLIENT,
+  DEFAULT_GREETING_PASS_SECONDS,
   DEFAULT_INBOUND_GREETING_DELAY_MS,
   DEFAULT_MAX_CONNECTIONS,
   DEFAULT_MAX_MESSAGE_BYTES,
@@ -11,6 +12,7 @@ import {
   DEFAULT_MESSAGES_PER_MINUTE,
   DEFAULT_SPAM_TIMEOUT_MS,
 } from "./limits.ts";
+import { isNetwork } from "./inbound/greeting-test.ts";
 import { queueConfigSchema } from "./queue/config.ts";
 
 const hostSchema = z.string().refine((h) => isIP(h) !== 0, { message: "expected an IP address" });
@@ -56,8 +58,20 @@ const limitsSchema = z.strictObject({
   connectionsPerClient: z.number().int().min(1).default(DEFAULT_CONNECTIONS_PER_CLIENT),
   /** Messages per minute per client address (port 25) or per user (submission); 0: no limit. */
   messagesPerMinute: z.number().int().nonnegative().default(DEFAULT_MESSAGES_PER_MINUTE),
-  /** Wait before the greeting on port 25, to catch early talkers; 0 leaves smtp-server's 100 ms. */
+  /**
+   * Wait before the greeting on port 25 for clients not known to behave, to catch early
+   * talkers (inbound/greeting-test.ts); 0: no pause for anyone.
+   */
   greetingDelayMs: z.number().int().nonnegative().default(DEFAULT_INBOUND_GREETING_DELAY_MS),
+  /**
+   * How long a client that waited for its greeting is then greeted at once (in this process's
+   * memory); 0: every connection waits.
+   */
+  greetingPassSeconds: z.number().int().nonnegative().default(DEFAULT_GREETING_PASS_SECONDS),
+  /** Addresses or CIDR blocks greeted at once on port 25, e.g. ["127.0.0.0/8", "::1"]. */
+  greetingTrustedNetworks: z
+    .array(z.string().refine(isNetwork, { message: "expected an IP address or CIDR block" }))
+    .default([]),
 });
 
 const spamSchema = z.strictObject({

@@ -31,11 +31,15 @@ export const DEFAULT_MESSAGES_PER_MINUTE = 120;
 export const RATE_WINDOW_MS = 60_000;
 
 /**
- * Wait before the 220 greeting on port 25. A client that talks before it is no patient SMTP
- * client (RFC 5321 §4.3.1 has the client wait for the greeting) but a spam engine; smtp-server
- * answers such early talkers with 421 and closes. Submission clients get no delay.
+ * Wait before the 220 greeting on port 25 for a client not known to behave. A client that talks
+ * before it is no patient SMTP client (RFC 5321 §4.3.1 has the client wait for the greeting) but
+ * a spam engine; it gets 421 and is closed (inbound/greeting-test.ts). Submission clients get
+ * smtp-server's own fixed 100 ms.
  */
 export const DEFAULT_INBOUND_GREETING_DELAY_MS = 300;
+
+/** How long a client that waited for its greeting is greeted at once (postscreen_greet_ttl: 1d). */
+export const DEFAULT_GREETING_PASS_SECONDS = 24 * 60 * 60;
 
 /** RFC 5321 §4.5.3.2.7: a server should wait at least 5 minutes for the next command. */
 export const SOCKET_TIMEOUT_MS = 5 * 60_000;

@@ -7,6 +7,10 @@
  * - Replies of the library whose enhanced code is wrong get the right one (RECODED).
  * - On submission, AUTH is not listed in EHLO before TLS (RFC 4954 §4 and RFC 8314 §3.3: no
  *   credentials in clear); AUTH sent anyway gets smtp-server's 538, recoded 5.7.11.
+ * - On port 25 the pause before the greeting is the greeting test's (inbound/greeting-test.ts),
+ *   in place of smtp-server's fixed 100 ms, so a client pays one pause or none, never two. A
+ *   client that sends anything during the pause, even part of a line, gets smtp-server's
+ *   `421 You talk too soon` and is closed; one that waits the whole pause has passed.
  *
  * The library creates its connection objects itself, so `connect` is the one place to hand it
  * ours; it does exactly what SMTPServer.connect does with our class.
@@ -26,6 +30,11 @@ const RECODED: Readonly<Record<number, string>> = {
 export interface ListenerPolicy {
   /** Leave AUTH out of the EHLO reply until the session is under TLS (submission on 587). */
   readonly hideAuthBeforeTls: boolean;
+  /** The pause before the greeting and who passed it (port 25); without, smtp-server's 100 ms. */
+  readonly greeting?: {
+    pauseFor(remoteAddress: string): number;
+    pass(remoteAddress: string): void;
+  };
 }
 
 class ReplyConnection extends SMTPConnection {
@@ -39,6 +48,43 @@ class ReplyConnection extends SMTPConnection {
   ) {
     super(server, socket, options);
     this.#policy = policy;
+  }
+
+  override init(): void {
+    const greeting = this.#policy.greeting;
+    if (!greeting) {
+      super.init();
+      return;
+    }
+    const pause = greeting.pauseFor(this.remoteAddress);
+    this._setListeners(() => {
+      const { maxClients } = this._server.options;
+      if (maxClients && this._server.connections.size > maxClients) {
+        this.send(421, `${this.name} Too many connected clients, try again in a moment`, false);
+        return;
+      }
+      if (pause === 0) {
+        this.connectionReady();
+        return;
+      }
+      let talked = false;
+      const onData = () => {
+        talked = true;
+      };
+      this._socket.on("data", onData);
+      const timer = setTimeout(() => {
+        this._socket.off("data", onData);
+        // A whole line during the pause was already answered 421 (and the connection closed).
+        if (this._closing || this._closed) return;
+        if (talked) {
+          this.send(421, `${this.name} You talk too soon`);
+          return;
+        }
+        greeting.pass(this.remoteAddress);
+        this.connectionReady();
+      }, pause);
+      timer.unref();
+    });
   }
 
   override send(code: number, data?: string | string[] | null, context?: string | false): void {

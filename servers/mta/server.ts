@@ -23,6 +23,7 @@ import type { MtaContext } from "./context.ts";
 import type { DkimKeyring } from "./dkim/keys.ts";
 import { inboundConnect } from "./inbound/connect.ts";
 import { inboundData } from "./inbound/data.ts";
+import { GreetingTest } from "./inbound/greeting-test.ts";
 import { inboundMailFrom } from "./inbound/mail-from.ts";
 import { inboundRcptTo } from "./inbound/rcpt-to.ts";
 import {
@@ -113,6 +114,11 @@ export async function startMta(config: MtaConfig, deps: MtaDependencies): Promis
     submissions: submission("submissions"),
   };
 
+  const greetingTest = new GreetingTest({
+    pauseMs: config.limits.greetingDelayMs,
+    passTtlMs: config.limits.greetingPassSeconds * 1000,
+    trustedNetworks: config.limits.greetingTrustedNetworks,
+  });
   const servers: MtaSmtpServer[] = [];
   const endpoints: Endpoint[] = [];
   const unsubscribe: (() => void)[] = [];
@@ -120,7 +126,10 @@ export async function startMta(config: MtaConfig, deps: MtaDependencies): Promis
     for (const name of ["smtp", "submission", "submissions"] as const) {
       const listener = config.listeners[name];
       if (!listener) continue;
-      const server = new MtaSmtpServer(options[name], { hideAuthBeforeTls: name === "submission" });
+      const server = new MtaSmtpServer(options[name], {
+        hideAuthBeforeTls: name === "submission",
+        ...(name === "smtp" ? { greeting: greetingTest } : {}),
+      });
       server.on("error", (error) => log.debug({ err: error, listener: name }, "connection error"));
       unsubscribe.push(tls.on("reload", () => server.updateSecureContext(tls.options())));
       servers.push(server);

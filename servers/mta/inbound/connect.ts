@@ -1,8 +1,6 @@
 /**
- * Port 25, connect: the per-client connection limit (421 4.7.0), then a pause before the 220
- * greeting. A client that talks during the pause breaks RFC 5321 §4.3.1 (wait for the greeting)
- * and is almost always a spam engine: smtp-server answers it `421 You talk too soon` and closes
- * (it refuses input until the greeting is out), so the pause is the detection window.
+ * Port 25, connect: the per-client connection limit (421 4.7.0). The pause before the greeting
+ * (the early-talker test) is over by now: listener.ts holds it, before smtp-server calls this.
  */
 import type { SMTPServerOptions } from "smtp-server";
 import { admitConnection } from "../connection-limit.ts";
@@ -15,8 +13,6 @@ export function inboundConnect(context: MtaContext): NonNullable<SMTPServerOptio
       refuse(context, session, callback, clientFault(REPLIES.tooManyConnections), "connect");
       return;
     }
-    const delay = context.config.limits.greetingDelayMs;
-    if (delay === 0) callback();
-    else setTimeout(() => callback(), delay);
+    callback();
   };
 }

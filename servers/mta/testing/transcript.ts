@@ -28,15 +28,19 @@ export class Transcript {
     port: number;
     /** Implicit TLS, trusting this CA (PEM). */
     tlsCa?: string;
+    /** Connect from this address (any of 127.0.0.0/8 on loopback): another client. */
+    localAddress?: string;
   }): Promise<Transcript> {
+    const from = options.localAddress ? { localAddress: options.localAddress } : {};
     const socket = options.tlsCa
       ? tlsConnect({
           port: options.port,
           host: "127.0.0.1",
           servername: "mail.example.test",
           ca: options.tlsCa,
+          ...from,
         })
-      : netConnect({ port: options.port, host: "127.0.0.1" });
+      : netConnect({ port: options.port, host: "127.0.0.1", ...from });
     await new Promise<void>((resolve, reject) => {
       socket.once(options.tlsCa ? "secureConnect" : "connect", () => resolve());
       socket.once("error", reject);
