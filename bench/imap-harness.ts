@@ -71,9 +71,9 @@ export function assertNoLock(pids: readonly number[]): void {
 export interface ImapServer {
   readonly system: string;
   readonly port: number;
-  /** Every process of the server (ours: one; Dovecot: the master and all its children). */
+  /** Every process of the server (ours: the primary and its workers; Dovecot: the master and all its children). */
   pids(): number[];
-  /** Dovecot: its `imap` processes (one per logged-in connection); ours: the server. */
+  /** Dovecot: its `imap` processes (one per logged-in connection); ours: all its processes. */
   imapPids(): number[];
   stop(): Promise<void>;
 }
@@ -93,14 +93,22 @@ export function loadAverage(): string {
   return readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
 }
 
-/** servers/imap/bench/serve.ts as a child process (one Node process, plain port, LOG_LEVEL=warn). */
-export async function startOurImap(options: { dir: string; users: number }): Promise<ImapServer> {
+/**
+ * servers/imap/bench/serve.ts as a child process (plain port, LOG_LEVEL=warn): a cluster primary
+ * with `workers` IMAP worker processes (default: serve.ts's, one per CPU), or one process.
+ */
+export async function startOurImap(options: {
+  dir: string;
+  users: number;
+  workers?: number | undefined;
+}): Promise<ImapServer> {
   const port = await freePort();
   const child: ChildProcess = spawn(
     process.execPath,
     [
       ...["--import", "tsx", "servers/imap/bench/serve.ts"],
       ...["--port", String(port), "--users", String(options.users), "--dir", options.dir],
+      ...(options.workers === undefined ? [] : ["--workers", String(options.workers)]),
     ],
     {
       cwd: ROOT,
@@ -132,8 +140,9 @@ export async function startOurImap(options: { dir: string; users: number }): Pro
   return {
     system: "mailstack IMAP",
     port,
-    pids: () => [pid],
-    imapPids: () => [pid],
+    // The primary and its workers (none with --workers 1).
+    pids: () => [pid, ...childPids(pid)],
+    imapPids: () => [pid, ...childPids(pid)],
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = once(child, "exit");

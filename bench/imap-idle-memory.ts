@@ -3,7 +3,8 @@
  * INBOX, IDLE) to our server and to Dovecot and divide the growth of the servers' memory by
  * their number.
  *
- * Ours: the RSS of the server process (serve.ts: one Node process) before and after.
+ * Ours: the summed RSS and PSS of the server's processes (serve.ts: a cluster primary and its
+ * `--workers` IMAP workers, one per CPU by default, as servers/imap/main.ts) before and after.
  * Dovecot: the summed PSS of all its processes (master, auth, anvil, log, config, login and one
  * `imap` process per connection) before and after; also the summed PSS and RSS of its `imap`
  * processes alone, divided by the connections (RSS counts the shared libraries in every process).
@@ -11,7 +12,7 @@
  * mail_max_userip_connections is 10).
  *
  *   flock /tmp/mailstack-bench.lock npx tsx bench/imap-idle-memory.ts [--connections 1000]
- *     [--users 200] [--settle 5]
+ *     [--users 200] [--settle 5] [--workers N]
  */
 import { readFileSync } from "node:fs";
 import type { Socket } from "node:net";
@@ -37,6 +38,8 @@ const { values } = parseArgs({
     connections: { type: "string", default: "1000" },
     users: { type: "string", default: "200" },
     settle: { type: "string", default: "5" },
+    /** Our IMAP worker processes (default: serve.ts's, one per CPU). */
+    workers: { type: "string" },
   },
 });
 const connections = Number(values.connections);
@@ -86,20 +89,31 @@ console.log(`open files limit (ulimit -n, inherited by both servers): ${nofile}`
 const rows: string[][] = [];
 
 console.log(`mailstack IMAP: load average ${loadAverage()}`);
-const ours = await startOurImap({ dir: `${dir}/ours`, users });
+const ours = await startOurImap({
+  dir: `${dir}/ours`,
+  users,
+  workers: values.workers === undefined ? undefined : Number(values.workers),
+});
 try {
   assertNoLock(ours.pids());
+  const processes = ours.pids().length;
   const { before, after } = await measure(ours);
-  const per = (after.rss - before.rss) / connections;
-  rows.push([
-    "mailstack IMAP (server process RSS)",
-    String(connections),
-    `${before.rss} kB`,
-    `${after.rss} kB`,
-    `${per.toFixed(1)} kB`,
-    loadAverage(),
-  ]);
-  console.log(`  RSS ${before.rss} -> ${after.rss} kB, ${per.toFixed(1)} kB per connection`);
+  const load = loadAverage();
+  for (const kind of ["rss", "pss"] as const) {
+    rows.push([
+      `mailstack IMAP, its ${processes} processes (summed ${kind.toUpperCase()})`,
+      String(connections),
+      `${before[kind]} kB`,
+      `${after[kind]} kB`,
+      `${((after[kind] - before[kind]) / connections).toFixed(1)} kB`,
+      load,
+    ]);
+  }
+  console.log(
+    `  ${processes} processes: RSS ${before.rss} -> ${after.rss} kB, ` +
+      `${((after.rss - before.rss) / connections).toFixed(1)} kB per connection; ` +
+      `PSS ${before.pss} -> ${after.pss} kB`,
+  );
   closeAll();
 } finally {
   await ours.stop();

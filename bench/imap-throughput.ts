@@ -11,7 +11,10 @@
  *
  *   flock /tmp/mailstack-bench.lock npx tsx bench/imap-throughput.ts --imaptest PATH
  *     [--mbox FILE] [--clients 20] [--secs 60] [--users 20] [--repeats 1] [--seed 123]
- *     [--extra "logout=0"]
+ *     [--extra "logout=0"] [--workers N]
+ *
+ * Ours runs as servers/imap/main.ts does: a cluster primary with `--workers` IMAP worker
+ * processes (default: one per CPU); `--workers 1` is the single-process server.
  */
 import { spawn } from "node:child_process";
 import { once } from "node:events";
@@ -42,6 +45,8 @@ const { values } = parseArgs({
     seed: { type: "string", default: "123" },
     /** More imaptest arguments, space-separated, e.g. "logout=0" (clients stay logged in). */
     extra: { type: "string", default: "" },
+    /** Our IMAP worker processes (default: serve.ts's, one per CPU). */
+    workers: { type: "string" },
   },
 });
 const imaptest = values.imaptest ?? process.env.IMAPTEST;
@@ -57,6 +62,7 @@ const clients = Number(values.clients);
 const secs = Number(values.secs);
 const users = Number(values.users ?? values.clients);
 const repeats = Number(values.repeats);
+const ourWorkers = values.workers === undefined ? undefined : Number(values.workers);
 
 interface ImaptestResult {
   /** Command name (imaptest's four-letter column) -> operations in the run. */
@@ -124,7 +130,7 @@ const dir = await makeTempDir("mailstack-bench-imap-throughput-");
 console.log(machine());
 console.log(
   `imaptest: clients=${clients} secs=${secs} users=1-${users} mbox=${mbox} seed=${values.seed}, ` +
-    `default command mix ${values.extra}`,
+    `default command mix ${values.extra}; mailstack IMAP workers: ${values.workers ?? "one per CPU"}`,
 );
 
 type System = "ours" | "dovecot" | "dovecot-plain";
@@ -136,7 +142,7 @@ for (let r = 0; r < repeats; r++) {
     const runDir = join(dir, `${system}-${r}`);
     const server: ImapServer =
       system === "ours"
-        ? await startOurImap({ dir: runDir, users })
+        ? await startOurImap({ dir: runDir, users, workers: ourWorkers })
         : await startDovecotImap({
             dir: runDir,
             users,

@@ -45,6 +45,13 @@ export const imapConfigSchema = z
     connectionLimitExempt: z
       .array(z.string().refine((h) => isIP(h) !== 0, { message: "expected an IP address" }))
       .default([]),
+    /**
+     * IMAP worker processes sharing the listeners (node:cluster): sessions, parsing and the
+     * store's SQLite reads of different clients run on different cores. Connection limits and
+     * login throttling count across all of them (in the primary). Default: the number of CPUs
+     * (`os.availableParallelism()`); 1 serves in the main process.
+     */
+    workers: z.number().int().min(1).max(64).optional(),
   })
   .superRefine((config, ctx) => {
     config.listen.forEach((l, i) => {

@@ -40,7 +40,16 @@ export function clientKey(socketAddress: string): string {
 
 export type Admission = "ok" | "server-full" | "client-full";
 
-export class ConnectionLimit {
+/**
+ * What the server asks before it serves a connection and tells when it closes: a
+ * ConnectionLimit in this process, or the cluster primary's one (workers.ts), asked over IPC.
+ */
+export interface ConnectionCounter {
+  admit(address: string): Admission | Promise<Admission>;
+  release(address: string): void;
+}
+
+export class ConnectionLimit implements ConnectionCounter {
   readonly #byClient = new Map<string, number>();
   readonly #exempt: ReadonlySet<string>;
   #total = 0;

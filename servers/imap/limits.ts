@@ -39,6 +39,15 @@ export const MAX_BAD_COMMANDS = 10;
 /** Failed LOGIN/AUTHENTICATE in one session before it ends (the directory throttles as well). */
 export const MAX_AUTH_FAILURES = 5;
 
+/**
+ * A login refused by the workers' shared throttle (workers.ts) is answered no sooner than this,
+ * like every failure the directory answers (its default failure floor), so timing tells nothing.
+ */
+export const FAILED_LOGIN_FLOOR_MS = 300;
+
+/** Sessions still open this long after stop() (SIGTERM) are cut. */
+export const STOP_TIMEOUT_MS = 5000;
+
 /** RFC 9051 §5.4: an autologout timer of at least 30 minutes once authenticated. */
 export const AUTHENTICATED_TIMEOUT_MS = 30 * 60 * 1000;
 

@@ -11,28 +11,33 @@ import {
   type Socket,
 } from "node:net";
 import { createServer as createTlsServer } from "node:tls";
-import { connectionLogger } from "../shared/log.ts";
+import { connectionLogger, type Logger } from "../shared/log.ts";
 import type { Endpoint, RunningServer } from "../shared/lifecycle.ts";
 import { loadTlsMaterial, type TlsMaterial } from "../shared/tls/tls-material.ts";
 import type { ImapConfig } from "./config.ts";
-import { ConnectionLimit } from "./connection-limit.ts";
-import { IDLE_KEEPALIVE_MS } from "./limits.ts";
+import { ConnectionLimit, type Admission, type ConnectionCounter } from "./connection-limit.ts";
+import { IDLE_KEEPALIVE_MS, STOP_TIMEOUT_MS } from "./limits.ts";
 import type { ImapServices, SessionSettings } from "./session/command.ts";
 import { REGISTRY } from "./session/registry.ts";
 import { ImapSession } from "./session/session.ts";
 import { SocketTransport } from "./socket-transport.ts";
 
-/** Sessions still open this long after stop() are cut. */
-const STOP_TIMEOUT_MS = 5000;
-
 /** What the server is given: the services its sessions share. */
-export type ImapDependencies = ImapServices;
+export interface ImapDependencies extends ImapServices {
+  /** Who counts connections; default a ConnectionLimit of this process from the config. */
+  readonly connectionLimit?: ConnectionCounter;
+}
 
 export async function startImap(
   config: ImapConfig,
   deps: ImapDependencies,
 ): Promise<RunningServer> {
-  const services = deps;
+  const services: ImapServices = {
+    directory: deps.directory,
+    store: deps.store,
+    log: deps.log,
+    spam: deps.spam,
+  };
   const { log } = services;
   const tls: TlsMaterial | undefined =
     config.tls &&
@@ -42,23 +47,51 @@ export async function startImap(
         log.error({ err: error.message }, "TLS reload failed; keeping the old one"),
     });
   const sessions = new Map<Socket, ImapSession>();
-  const limit = new ConnectionLimit({
-    max: config.maxConnections,
-    perClient: config.maxConnectionsPerClient,
-    exempt: config.connectionLimitExempt,
-  });
+  const limit =
+    deps.connectionLimit ??
+    new ConnectionLimit({
+      max: config.maxConnections,
+      perClient: config.maxConnectionsPerClient,
+      exempt: config.connectionLimitExempt,
+    });
   const servers: Server[] = [];
   const endpoints: Endpoint[] = [];
 
-  const accept = (socket: Socket, mode: ImapConfig["listen"][number]["tls"]): void => {
+  type Mode = ImapConfig["listen"][number]["tls"];
+  const accept = (socket: Socket, mode: Mode): void => {
     const remote = socket.remoteAddress ?? "unknown";
     const connectionLog = connectionLogger(log, socket.remoteAddress);
+    socket.on("error", (error) => connectionLog.debug({ err: error.message }, "socket error"));
     const admission = limit.admit(remote);
+    if (typeof admission === "string") {
+      serve(socket, mode, remote, connectionLog, admission);
+      return;
+    }
+    // Counted by the cluster primary: nothing is read from the socket until it answers.
+    admission.then(
+      (answer) => serve(socket, mode, remote, connectionLog, answer),
+      (error: unknown) => {
+        log.error({ err: error }, "connection count failed");
+        socket.destroy();
+      },
+    );
+  };
+
+  const serve = (
+    socket: Socket,
+    mode: Mode,
+    remote: string,
+    connectionLog: Logger,
+    admission: Admission,
+  ): void => {
+    if (admission === "ok" && socket.destroyed) {
+      limit.release(remote);
+      return;
+    }
     if (admission !== "ok") {
       // RFC 9051 §7.1.5: BYE may be the greeting of a server that will not serve this client;
       // UNAVAILABLE (RFC 5530) says it is temporary.
       log.warn({ remote, limit: admission }, "connection refused: too many connections");
-      socket.on("error", () => {});
       socket.end(
         admission === "server-full"
           ? "* BYE [UNAVAILABLE] Too many connections, try again later\r\n"
@@ -83,7 +116,6 @@ export async function startImap(
     const session = new ImapSession(transport, services, settings, REGISTRY, connectionLog);
     sessions.set(socket, session);
     socket.setNoDelay(true);
-    socket.on("error", (error) => connectionLog.debug({ err: error.message }, "socket error"));
     socket.on("close", () => {
       limit.release(remote);
       sessions.delete(socket);
