@@ -13,7 +13,7 @@ import { createSocket } from "node:dgram";
 import { Resolver } from "node:dns/promises";
 import { once } from "node:events";
 import { existsSync, readFileSync } from "node:fs";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rename, rm, writeFile } from "node:fs/promises";
 import { createServer, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -41,6 +41,11 @@ export interface Named {
   readonly port: number;
   /** A node:dns resolver asking only this server (UDP, falling back to TCP on truncation). */
   resolver(): Resolver;
+  /**
+   * Serves `zones` from now on instead (each checked first): writes them and signals named to
+   * reload (SIGHUP). named answers from the new files shortly after; poll for what you expect.
+   */
+  reload(zones: readonly ZoneToServe[]): Promise<void>;
   /** Stops named (SIGTERM, then SIGKILL) and removes its directory. */
   cleanup(): Promise<void>;
 }
@@ -153,12 +158,17 @@ export async function startNamed(zones: readonly ZoneToServe[]): Promise<Named> 
     clearTimeout(timer);
   };
 
-  try {
-    for (const z of zones) {
+  const writeZones = async (list: readonly ZoneToServe[]): Promise<void> => {
+    for (const z of list) {
       const file = join(dir, `${z.zone}.zone`);
-      await writeFile(file, z.text);
-      await run(NAMED_CHECKZONE, [z.zone, file]);
+      await writeFile(`${file}.new`, z.text);
+      await run(NAMED_CHECKZONE, [z.zone, `${file}.new`]);
+      await rename(`${file}.new`, file);
     }
+  };
+
+  try {
+    await writeZones(zones);
     // Another process may take the port between our probe and named's bind: try another.
     for (let attempt = 1; ; attempt++) {
       const port = await freePort();
@@ -176,6 +186,13 @@ export async function startNamed(zones: readonly ZoneToServe[]): Promise<Named> 
           host: "127.0.0.1",
           port,
           resolver,
+          reload: async (next) => {
+            await writeZones(next);
+            await writeFile(conf, namedConf(dir, port, next));
+            await run(NAMED_CHECKCONF, [conf]);
+            if (!child || child.exitCode !== null) throw new Error("named is not running");
+            child.kill("SIGHUP");
+          },
           cleanup: async () => {
             await stop();
             await remove();

@@ -18,8 +18,8 @@ export async function freePort(host = "127.0.0.1"): Promise<number> {
  * A free port for every port the local runner binds, so a stack started by a test never meets
  * a running `npm start` (whose ports are the schema's defaults).
  */
-export async function freeRunnerPorts(): Promise<Record<LocalPortName, number>> {
+export async function freeRunnerPorts(host = "127.0.0.1"): Promise<Record<LocalPortName, number>> {
   const ports = {} as Record<LocalPortName, number>;
-  for (const name of LOCAL_PORT_NAMES) ports[name] = await freePort();
+  for (const name of LOCAL_PORT_NAMES) ports[name] = await freePort(host);
   return ports;
 }
