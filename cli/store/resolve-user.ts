@@ -50,6 +50,8 @@ function configDirectory(location: Location, domains: readonly string[]): Direct
     lookup: (address) => Promise.resolve(index.byAddress.get(address)),
     catchAll: () => Promise.resolve(undefined),
     checkPassword: () => Promise.resolve({ kind: "no-such-user" }),
+    changePassword: () => Promise.resolve({ kind: "no-such-user" }),
+    addressCandidates: () => Promise.resolve([]),
     close: () => Promise.resolve(),
   };
   return createDirectory(backend, { domains });

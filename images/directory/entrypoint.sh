@@ -39,8 +39,10 @@ maxsize 1073741824
 index objectClass eq
 index uid,mail,mailLocalAddress eq
 
-# Passwords: anyone may bind with one (that is how users log in), nobody reads them.
+# Passwords: anyone may bind with one (that is how users log in), a user may replace their own
+# (the webmail's password change) but not read it, nobody else reads or writes them.
 access to attrs=userPassword
+  by self =w
   by anonymous auth
   by * none
 # The servers' service account reads the directory; a user reads their own entry.

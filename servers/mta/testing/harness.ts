@@ -139,6 +139,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
         ? Promise.resolve({ ok: false, reason: "unavailable" })
         : fileDirectory.authenticate(...args),
     findUser: (address) => fileDirectory.findUser(address),
+    changePassword: (...args) => fileDirectory.changePassword(...args),
+    searchAddresses: (...args) => fileDirectory.searchAddresses(...args),
     domains: () => fileDirectory.domains(),
     close: () => Promise.resolve(),
     resolve: (address) => {

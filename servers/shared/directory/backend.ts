@@ -13,6 +13,16 @@ export type PasswordCheck =
   /** No user has this login. The caller spends the time a real check would have taken. */
   | { readonly kind: "no-such-user" };
 
+/** A user or group that address autocompletion may suggest (directory.ts applies the exact rule). */
+export interface AddressCandidate {
+  readonly kind: "user" | "group";
+  /** The primary address (a group's address). */
+  readonly address: string;
+  readonly displayName: string;
+  /** The entry's other addresses: a prefix matching one of them suggests `address`. */
+  readonly aliases: readonly string[];
+}
+
 export interface DirectoryBackend {
   /**
    * The user or group whose primary address, alias or group address is exactly `address`
@@ -23,6 +33,16 @@ export interface DirectoryBackend {
   catchAll(domain: string): Promise<User | Group | undefined>;
   /** Checks a password for the user whose primary address or alias is `login` (normalized). */
   checkPassword(login: string, password: string): Promise<PasswordCheck>;
+  /**
+   * Replaces the password of the user whose primary address or alias is `login` with `newHash`
+   * (argon2id, computed by the caller) when `currentPassword` is right; `ok` once it is stored.
+   */
+  changePassword(login: string, currentPassword: string, newHash: string): Promise<PasswordCheck>;
+  /**
+   * Users and groups that may match `prefix` (lower-case, at least one character) by address,
+   * alias or display name: every entry that matches, and possibly others, at most `limit`.
+   */
+  addressCandidates(prefix: string, limit: number): Promise<readonly AddressCandidate[]>;
   close(): Promise<void>;
 }
 

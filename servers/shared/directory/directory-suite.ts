@@ -144,6 +144,143 @@ export function directorySuite(
       ));
   });
 
+  describe(`${name}: password change`, () => {
+    const newPassword = "a much longer new passphrase";
+
+    it("changes a password: the new one logs in, the old one no longer does", () =>
+      withDirectory(async (d) => {
+        assert.deepEqual(
+          await d.changePassword(carol.address, carol.password, newPassword, client),
+          {
+            ok: true,
+          },
+        );
+        try {
+          assert.equal((await d.authenticate(carol.address, newPassword, client)).ok, true);
+          assert.deepEqual(await d.authenticate(carol.address, carol.password, client), {
+            ok: false,
+            reason: "invalid",
+          });
+          // A fresh directory over the same data sees it too.
+          const again = await make({ failureFloorMs: 0 });
+          try {
+            assert.equal((await again.authenticate(carol.address, newPassword, client)).ok, true);
+          } finally {
+            await again.close();
+          }
+        } finally {
+          const back = await d.changePassword(carol.address, newPassword, carol.password, client);
+          assert.deepEqual(back, { ok: true });
+        }
+        assert.equal((await d.authenticate(carol.address, carol.password, client)).ok, true);
+      }));
+
+    it("changes it by alias login too, and keeps the user's other facts", () =>
+      withDirectory(async (d) => {
+        const byAlias = await d.changePassword(
+          "Postmaster@example.test",
+          alice.password,
+          newPassword,
+          client,
+        );
+        assert.deepEqual(byAlias, { ok: true });
+        try {
+          const login = await d.authenticate(alice.address, newPassword, client);
+          assert.equal(login.ok && login.user.displayName, alice.displayName);
+        } finally {
+          await d.changePassword(alice.address, newPassword, alice.password, client);
+        }
+      }));
+
+    it("refuses a wrong current password, an unknown user and a short new password", () =>
+      withDirectory(async (d) => {
+        for (const [login, current] of [
+          [bob.address, "wrong"],
+          [bob.address, alice.password],
+          [bob.address, ""],
+          ["nobody@example.test", bob.password],
+          ["not an address", bob.password],
+          ...injections.map((i) => [i, bob.password] as const),
+        ] as const) {
+          assert.deepEqual(await d.changePassword(login, current, newPassword, client), {
+            ok: false,
+            reason: "invalid",
+          });
+        }
+        for (const weak of ["short", "fourteen chars", "x".repeat(1025)]) {
+          assert.deepEqual(await d.changePassword(bob.address, bob.password, weak, client), {
+            ok: false,
+            reason: "weak",
+          });
+        }
+        // Fifteen characters is enough, counted as characters, not bytes.
+        assert.equal([..."ünïcödé pässwör"].length, 15);
+        assert.deepEqual(
+          await d.changePassword(bob.address, bob.password, "ünïcödé pässwör", client),
+          { ok: true },
+        );
+        assert.equal((await d.authenticate(bob.address, "ünïcödé pässwör", client)).ok, true);
+        await d.changePassword(bob.address, "ünïcödé pässwör", bob.password, client);
+        assert.equal((await d.authenticate(bob.address, bob.password, client)).ok, true);
+      }));
+
+    it("throttles password changes with the logins' failures", () =>
+      withDirectory(
+        async (d) => {
+          const guesser = { remoteAddress: "203.0.113.5" };
+          for (let i = 0; i < 3; i++) {
+            await d.changePassword(alice.address, `guess ${i}`, newPassword, guesser);
+          }
+          assert.deepEqual(
+            await d.changePassword(alice.address, alice.password, newPassword, guesser),
+            { ok: false, reason: "throttled" },
+          );
+          assert.deepEqual(await d.authenticate(alice.address, alice.password, client), {
+            ok: false,
+            reason: "throttled",
+          });
+          assert.equal((await d.authenticate(bob.address, bob.password, client)).ok, true);
+        },
+        { failureFloorMs: 0, throttle: { maxFailuresPerLogin: 3, maxFailuresPerAddress: 100 } },
+      ));
+  });
+
+  describe(`${name}: address search`, () => {
+    const search = async (d: Directory, prefix: string, limit = 10) =>
+      (await d.searchAddresses(prefix, limit)).map(
+        (s) => `${s.kind} ${s.address} ${s.displayName}`,
+      );
+
+    it("finds users and groups by the start of an address, a name or a word of it", () =>
+      withDirectory(async (d) => {
+        assert.deepEqual(await search(d, "ali"), [`user ${alice.address} ${alice.displayName}`]);
+        assert.deepEqual(await search(d, "ALICE@EX"), [
+          `user ${alice.address} ${alice.displayName}`,
+        ]);
+        // A later word of the name, and an alias: the primary address is suggested.
+        assert.deepEqual(await search(d, "builder"), [`user ${bob.address} ${bob.displayName}`]);
+        assert.deepEqual(await search(d, "postm"), [`user ${alice.address} ${alice.displayName}`]);
+        const team = fixtureGroups[0];
+        assert.deepEqual(await search(d, "team"), [`group ${team.address} ${team.displayName}`]);
+        assert.deepEqual(await search(d, "carol@other.test"), [
+          `user ${carol.address} ${carol.displayName}`,
+        ]);
+      }));
+
+    it("finds nothing in the middle of a word, for catch-alls, wildcards or injection", () =>
+      withDirectory(async (d) => {
+        for (const prefix of ["lice", "xample.test", "@other", "", "  ", "zz", ...injections]) {
+          assert.deepEqual(await search(d, prefix), [], prefix);
+        }
+      }));
+
+    it("gives no more than `limit` suggestions", () =>
+      withDirectory(async (d) => {
+        assert.deepEqual(await d.searchAddresses("ali", 0), []);
+        assert.equal((await d.searchAddresses("ali", 1000)).length, 1);
+      }));
+  });
+
   describe(`${name}: recipients`, () => {
     it("resolves a primary address and its aliases to the user", () =>
       withDirectory(async (d) => {

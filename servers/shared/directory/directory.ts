@@ -5,14 +5,16 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { normalizeAddress, parseAddress, splitSubaddress } from "./address.ts";
 import { isUser, type DirectoryBackend } from "./backend.ts";
-import { verifyAgainstDummy } from "./passwords.ts";
+import { hashPassword, verifyAgainstDummy } from "./passwords.ts";
 import { FailureThrottle, type ThrottleOptions } from "./throttle.ts";
 import {
   DirectoryUnavailableError,
+  type AddressSuggestion,
   type AuthContext,
   type AuthResult,
   type Directory,
   type Group,
+  type PasswordChangeResult,
   type Resolution,
   type User,
 } from "./types.ts";
@@ -30,6 +32,18 @@ export interface DirectoryOptions {
 
 /** Logins and passwords longer than this are refused without asking the backend. */
 const MAX_CREDENTIAL_LENGTH = 1024;
+
+/**
+ * The shortest new password a user may choose, in characters (Unicode code points): NIST SP
+ * 800-63B-4 §3.1.1.2 asks for 15 when the password is the only factor, as it is for mail.
+ */
+export const MIN_PASSWORD_LENGTH = 15;
+/** The longest new password: the longest one a login accepts. */
+export const MAX_PASSWORD_LENGTH = MAX_CREDENTIAL_LENGTH;
+
+/** Address autocompletion: the longest prefix looked up, and the most suggestions at once. */
+const MAX_PREFIX_LENGTH = 64;
+const MAX_SUGGESTIONS = 50;
 
 export function createDirectory(backend: DirectoryBackend, options: DirectoryOptions): Directory {
   const domains = Object.freeze(options.domains.map((d) => d.toLowerCase().replace(/\.$/, "")));
@@ -75,6 +89,79 @@ export function createDirectory(backend: DirectoryBackend, options: DirectoryOpt
     }
   }
 
+  async function changePassword(
+    login: string,
+    currentPassword: string,
+    newPassword: string,
+    context: AuthContext,
+  ): Promise<PasswordChangeResult> {
+    const started = performance.now();
+    const key = normalizeAddress(login) ?? login.toLowerCase();
+    const fail = async (
+      reason: "invalid" | "throttled" | "unavailable",
+    ): Promise<PasswordChangeResult> => {
+      if (reason === "invalid") throttle.recordFailure(key, context.remoteAddress);
+      const left = failureFloorMs - (performance.now() - started);
+      if (left > 0) await sleep(left);
+      return { ok: false, reason };
+    };
+
+    if (throttle.isThrottled(key, context.remoteAddress)) return fail("throttled");
+    const length = [...newPassword].length;
+    if (length < MIN_PASSWORD_LENGTH || length > MAX_PASSWORD_LENGTH) {
+      return { ok: false, reason: "weak" };
+    }
+    if (
+      currentPassword.length === 0 ||
+      currentPassword.length > MAX_CREDENTIAL_LENGTH ||
+      login.length > MAX_CREDENTIAL_LENGTH ||
+      normalizeAddress(login) === undefined
+    ) {
+      await verifyAgainstDummy(currentPassword.slice(0, MAX_CREDENTIAL_LENGTH));
+      return fail("invalid");
+    }
+    try {
+      const newHash = await hashPassword(newPassword);
+      const check = await backend.changePassword(key, currentPassword, newHash);
+      if (check.kind === "ok") {
+        throttle.recordSuccess(key);
+        return { ok: true };
+      }
+      if (check.kind === "no-such-user") await verifyAgainstDummy(currentPassword);
+      return fail("invalid");
+    } catch (error) {
+      if (error instanceof DirectoryUnavailableError) return fail("unavailable");
+      throw error;
+    }
+  }
+
+  async function searchAddresses(
+    prefix: string,
+    limit: number,
+  ): Promise<readonly AddressSuggestion[]> {
+    const wanted = prefix.trim().toLowerCase();
+    const count = Math.min(Math.max(0, Math.floor(limit)), MAX_SUGGESTIONS);
+    if (wanted.length === 0 || wanted.length > MAX_PREFIX_LENGTH || /[\x00-\x1f]/.test(wanted)) {
+      return [];
+    }
+    if (count === 0) return [];
+    const candidates = await backend.addressCandidates(wanted, MAX_SUGGESTIONS * 2);
+    const seen = new Set<string>();
+    const found: AddressSuggestion[] = [];
+    for (const c of candidates) {
+      if (seen.has(c.address) || !matchesPrefix(c, wanted)) continue;
+      seen.add(c.address);
+      found.push({ kind: c.kind, address: c.address, displayName: c.displayName });
+    }
+    return found
+      .sort(
+        (a, b) =>
+          a.displayName.localeCompare(b.displayName, "en", { sensitivity: "base" }) ||
+          a.address.localeCompare(b.address),
+      )
+      .slice(0, count);
+  }
+
   async function resolve(address: string): Promise<Resolution> {
     const parsed = parseAddress(address);
     if (!parsed) return { kind: "unknown", localDomain: false };
@@ -115,9 +202,29 @@ export function createDirectory(backend: DirectoryBackend, options: DirectoryOpt
 
   return Object.freeze({
     authenticate,
+    changePassword,
+    searchAddresses,
     resolve,
     findUser,
     domains: () => Promise.resolve(domains),
     close: () => backend.close(),
   });
+}
+
+/** The rule of address autocompletion: an address, the whole name or one of its words starts with `prefix`. */
+export function matchesPrefix(
+  candidate: {
+    readonly address: string;
+    readonly displayName: string;
+    readonly aliases: readonly string[];
+  },
+  prefix: string,
+): boolean {
+  if ([candidate.address, ...candidate.aliases].some((a) => a.toLowerCase().startsWith(prefix))) {
+    return true;
+  }
+  const name = candidate.displayName.toLowerCase();
+  return (
+    name.startsWith(prefix) || name.split(/[\s,.;:()"'<>/-]+/).some((w) => w.startsWith(prefix))
+  );
 }

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdtemp, rename, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -15,6 +15,7 @@ import {
 import { ConfigError } from "../config.ts";
 import { directorySuite } from "./directory-suite.ts";
 import { openFileDirectory, readFileDirectory } from "./file-directory.ts";
+import { hashPassword } from "./passwords.ts";
 
 let dir: string;
 let path: string;
@@ -138,6 +139,60 @@ describe("file directory: the file itself", () => {
       assert.equal(still.kind === "user" && still.user.address, "bob@example.test");
     } finally {
       await d.close();
+    }
+  });
+});
+
+describe("file directory: passwords users changed", () => {
+  it("another process's directory takes a change within a second; the config's new hash wins", async () => {
+    const livePath = join(dir, "changing.json");
+    const data = await fixtureFile();
+    await writeFile(livePath, JSON.stringify(data));
+    const carol = fixtureUsers[2];
+    assert.ok(carol);
+    const writer = await openFileDirectory({
+      path: livePath,
+      domains: ["other.test"],
+      watch: false,
+    });
+    const reader = await openFileDirectory({ path: livePath, domains: ["other.test"] });
+    const client = { remoteAddress: "192.0.2.1" };
+    try {
+      const changed = await writer.changePassword(
+        carol.address,
+        carol.password,
+        "carol chose this one herself",
+        client,
+      );
+      assert.deepEqual(changed, { ok: true });
+      // Kept beside the directory file, readable by its owner only; the file itself untouched.
+      const overrides = join(dir, "changing.passwords.json");
+      assert.equal((await stat(overrides)).mode & 0o777, 0o600);
+      assert.deepEqual(JSON.parse(await readFile(livePath, "utf8")), data);
+      await waitFor(
+        async () =>
+          (await reader.authenticate(carol.address, "carol chose this one herself", client)).ok,
+      );
+      assert.equal((await reader.authenticate(carol.address, carol.password, client)).ok, false);
+
+      // An administrator sets a new hash in the directory file: it wins over the user's change.
+      const reset = await hashPassword("set by the administrator");
+      const users = data.users.map((u) =>
+        u.address === carol.address ? { ...u, passwordHash: reset } : u,
+      );
+      await writeFile(`${livePath}.tmp`, JSON.stringify({ ...data, users }));
+      await rename(`${livePath}.tmp`, livePath);
+      await waitFor(
+        async () =>
+          (await reader.authenticate(carol.address, "set by the administrator", client)).ok,
+      );
+      assert.equal(
+        (await reader.authenticate(carol.address, "carol chose this one herself", client)).ok,
+        false,
+      );
+    } finally {
+      await writer.close();
+      await reader.close();
     }
   });
 });

@@ -16,9 +16,17 @@
  *   that refuses StartTLS is an unavailable directory, never a reason to send passwords in clear.
  */
 import type { ConnectionOptions } from "node:tls";
-import { Client, type Entry, type Filter, ResultCodeError } from "ldapts";
-import type { DirectoryBackend, PasswordCheck } from "./backend.ts";
-import { createDirectory, type DirectoryOptions } from "./directory.ts";
+import { Attribute, Change, Client, type Entry, type Filter, ResultCodeError } from "ldapts";
+import type { AddressCandidate, DirectoryBackend, PasswordCheck } from "./backend.ts";
+import { createDirectory, matchesPrefix, type DirectoryOptions } from "./directory.ts";
+import {
+  ALIAS_SCAN_LIMIT,
+  CANDIDATE_ATTRIBUTES,
+  nameContainsFilter,
+  startsWithFilter,
+  toCandidate,
+  withAliasesFilter,
+} from "./ldap-address-search.ts";
 import {
   addressFilter,
   catchAllFilter,
@@ -33,6 +41,7 @@ import {
   toUser,
   values,
 } from "./ldap-entries.ts";
+import { toLdapUserPassword } from "./passwords.ts";
 import { DirectoryUnavailableError, type Directory, type Group, type User } from "./types.ts";
 
 export interface LdapBackendOptions {
@@ -259,6 +268,45 @@ export function createLdapBackend(options: LdapBackendOptions): DirectoryBackend
           : { kind: "wrong-password" };
       }),
 
+    changePassword: (login, currentPassword, newHash) =>
+      call("password change", async (): Promise<PasswordCheck> => {
+        const entries = await search(options.baseDN, loginFilter(login), ENTRY_ATTRIBUTES);
+        const entry = entries.length === 1 ? entries[0] : undefined;
+        const user = entry && toUser(entry);
+        if (!entry || !user) return { kind: "no-such-user" };
+        if (currentPassword.length === 0) return { kind: "wrong-password" };
+        const stored = toLdapUserPassword(newHash);
+        return (await replacePasswordAs(entry.dn, currentPassword, stored))
+          ? { kind: "ok", user }
+          : { kind: "wrong-password" };
+      }),
+
+    addressCandidates: (prefix, limit) =>
+      call("address search", async () => {
+        const client = await serviceClient();
+        const found = new Map<string, AddressCandidate>();
+        const searches: [Filter, number][] = [
+          [startsWithFilter(prefix), limit],
+          [nameContainsFilter(prefix), limit],
+          [withAliasesFilter(), ALIAS_SCAN_LIMIT],
+        ];
+        for (const [filter, sizeLimit] of searches) {
+          if (found.size >= limit) break;
+          const { searchEntries } = await client.search(options.baseDN, {
+            scope: "sub",
+            filter,
+            attributes: CANDIDATE_ATTRIBUTES,
+            sizeLimit,
+          });
+          for (const candidate of searchEntries.map(toCandidate)) {
+            if (candidate && matchesPrefix(candidate, prefix)) {
+              found.set(candidate.address, candidate);
+            }
+          }
+        }
+        return [...found.values()].slice(0, limit);
+      }),
+
     close: async () => {
       closed = true;
       const clients = slots.flatMap((slot) => (slot ? [slot.client] : []));
@@ -266,6 +314,32 @@ export function createLdapBackend(options: LdapBackendOptions): DirectoryBackend
       await Promise.all(clients.map((client) => client.unbind().catch(() => undefined)));
     },
   };
+
+  /**
+   * Binds as `dn` with `password` and replaces that entry's own `userPassword` with `stored`
+   * (the ACL lets a user write, not read, it); false when the password is wrong. Our hash, not
+   * the Password Modify operation (RFC 3062): with it slapd hashes with its own `password-hash`
+   * setting, which Debian's argon2 module makes argon2i at 4 MiB, below what passwords.ts keeps.
+   */
+  async function replacePasswordAs(dn: string, password: string, stored: string): Promise<boolean> {
+    const client = newClient();
+    try {
+      await bind(client, dn, password);
+      await client.modify(
+        dn,
+        new Change({
+          operation: "replace",
+          modification: new Attribute({ type: "userPassword", values: [stored] }),
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isResultCode(error, INVALID_CREDENTIALS)) return false;
+      throw error;
+    } finally {
+      discard(client);
+    }
+  }
 
   /** True when `dn` binds with `password`; the connection is closed either way. */
   async function bindsAs(dn: string, password: string): Promise<boolean> {

@@ -59,6 +59,22 @@ export type AuthResult =
    */
   | { readonly ok: false; readonly reason: "invalid" | "throttled" | "unavailable" };
 
+/** One suggestion of address autocompletion: a user's primary address or a group's. */
+export interface AddressSuggestion {
+  readonly kind: "user" | "group";
+  readonly address: string;
+  readonly displayName: string;
+}
+
+export type PasswordChangeResult =
+  | { readonly ok: true }
+  /**
+   * `invalid`: wrong login or current password (counted as a failed login).
+   * `weak`: the new password is shorter than the minimum or longer than the maximum; nothing changed.
+   * `throttled`, `unavailable`: as for `authenticate`.
+   */
+  | { readonly ok: false; readonly reason: "invalid" | "weak" | "throttled" | "unavailable" };
+
 export interface Directory {
   /** Checks a login (a user's primary address or an alias) and password. Never throws for bad input. */
   authenticate(login: string, password: string, context: AuthContext): Promise<AuthResult>;
@@ -66,6 +82,22 @@ export interface Directory {
   resolve(address: string): Promise<Resolution>;
   /** Finds a user by primary address or alias, without plus-addressing or catch-all. */
   findUser(address: string): Promise<User | undefined>;
+  /**
+   * Changes a user's own password: `currentPassword` must be right, and `newPassword` at least
+   * MIN_PASSWORD_LENGTH characters. Failures are throttled and timed like failed logins.
+   */
+  changePassword(
+    login: string,
+    currentPassword: string,
+    newPassword: string,
+    context: AuthContext,
+  ): Promise<PasswordChangeResult>;
+  /**
+   * Users and groups whose address, or whose display name or one of its words, starts with
+   * `prefix` (case-insensitive), at most `limit`, sorted by display name. A user is suggested at
+   * the primary address, also when an alias matched. Throws DirectoryUnavailableError when down.
+   */
+  searchAddresses(prefix: string, limit: number): Promise<readonly AddressSuggestion[]>;
   /** The domains this directory receives mail for. */
   domains(): Promise<readonly string[]>;
   close(): Promise<void>;
