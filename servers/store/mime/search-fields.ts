@@ -25,8 +25,18 @@ export interface SearchFields {
   readonly bcc: string;
   /** Every header field as "name: value" lines in search form, for HEADER and TEXT. */
   readonly headers: string;
-  /** Decoded text of the text/* parts in search form, at most MAX_BODY_TEXT characters. */
+  /**
+   * Decoded text of the text/* parts in search form, at most MAX_BODY_TEXT characters; empty
+   * when `bodyIsRaw`.
+   */
   readonly body: string;
+  /**
+   * True when the body text would be the message's body bytes as they are, lowercased: a
+   * single text/plain part without transfer encoding in an ASCII-compatible charset, whose
+   * bytes are all printable ASCII, at most MAX_BODY_TEXT of them. `body` is then left empty
+   * (not computed), and a backend searches the stored body instead of keeping a second copy.
+   */
+  readonly bodyIsRaw: boolean;
   /** RFC 5256 sort keys (i;ascii-casemap: ASCII letters uppercased). */
   readonly sortSubject: string;
   readonly sortFrom: string;
@@ -91,7 +101,7 @@ export function searchFields(parsed: ParsedMessage): SearchFields {
     headers: fields
       .map((f) => `${f.name.toLowerCase()}: ${searchForm(decodeHeaderValue(unfold(f.raw)))}`)
       .join("\n"),
-    body: bodyText(parsed),
+    ...bodyText(parsed),
     sortSubject: asciiUpper(base),
     sortFrom: asciiUpper(firstMailbox(from)?.mailbox ?? ""),
     sortTo: asciiUpper(firstMailbox(to)?.mailbox ?? ""),
@@ -117,7 +127,24 @@ function bodySearchForm(text: string, room: number): string {
   return searchForm(text.length > 2 * room ? text.slice(0, 2 * room) : text).slice(0, room);
 }
 
-function bodyText(parsed: ParsedMessage): string {
+/** Charsets in which printable ASCII bytes decode to the same characters. */
+const ASCII_CHARSETS = /^(us-ascii|ascii|utf-8|iso-8859-\d+|windows-125\d)$/;
+
+/** Whether the body text of `parsed` is its raw body, lowercased (see SearchFields.bodyIsRaw). */
+function rawBodyIsText(parsed: ParsedMessage): boolean {
+  const root = parsed.root;
+  if (root.type !== "text" || root.subtype !== "plain" || root.children || root.message) {
+    return false;
+  }
+  if (/^(base64|quoted-printable)$/i.test(root.encoding?.trim() ?? "")) return false;
+  const charset = (paramValue(root.params, "charset") ?? "us-ascii").trim().toLowerCase();
+  if (!ASCII_CHARSETS.test(charset)) return false;
+  if (root.bodyEnd - root.bodyStart > MAX_BODY_TEXT) return false;
+  return PLAIN_ASCII.test(parsed.binary.slice(root.bodyStart, root.bodyEnd));
+}
+
+function bodyText(parsed: ParsedMessage): { body: string; bodyIsRaw: boolean } {
+  if (rawBodyIsText(parsed)) return { body: "", bodyIsRaw: true };
   const pieces: string[] = [];
   let length = 0;
   const visit = (part: MimePart): void => {
@@ -142,7 +169,7 @@ function bodyText(parsed: ParsedMessage): string {
     length += text.length;
   };
   visit(parsed.root);
-  return pieces.join("\n");
+  return { body: pieces.join("\n"), bodyIsRaw: false };
 }
 
 /** HTML 4 Latin-1 entities (U+00A0 to U+00FF, in order) plus the common punctuation ones. */

@@ -14,8 +14,8 @@ export function insertContent(d: Database, message: PreparedMessage): number {
     .stmt(
       `INSERT INTO contents (refs, size, header_size, chunks, sent_time, sent_zone, s_subject,
          s_from, s_to, s_cc, s_bcc, sort_subject, sort_from, sort_to, sort_cc, sort_display_from,
-         sort_display_to, base_subject, message_id, thread_refs, envelope, mime)
-       VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+         sort_display_to, base_subject, message_id, thread_refs, envelope, mime, body_raw)
+       VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
     )
     .get(
       raw.byteLength,
@@ -39,6 +39,7 @@ export function insertContent(d: Database, message: PreparedMessage): number {
       JSON.stringify(s.references),
       JSON.stringify(message.envelope),
       JSON.stringify(message.mime),
+      s.bodyIsRaw ? 1 : 0,
     ) as { id: number };
   const id = row.id;
   const insertChunk = d.stmt("INSERT INTO chunks (id, data) VALUES (?, ?)");

@@ -11,7 +11,7 @@
  */
 import type { DatabaseSync } from "node:sqlite";
 
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 /** Body bytes per chunk row: bounds memory for a partial FETCH of a large message. */
 export const CHUNK_SIZE = 256 * 1024;
@@ -129,6 +129,13 @@ CREATE TABLE dedupe (
 CREATE INDEX dedupe_time ON dedupe (time);
 `;
 
+/**
+ * Version 2: a message whose body text for search is its body as stored (plain ASCII
+ * text/plain without transfer encoding, at most one chunk) keeps no second copy in body_texts;
+ * body_raw = 1 says so, and BODY/TEXT search reads its body chunk instead.
+ */
+const V2 = `ALTER TABLE contents ADD COLUMN body_raw INTEGER NOT NULL DEFAULT 0;`;
+
 /** Creates or upgrades the schema; the caller holds a write transaction. Returns true if new. */
 export function migrate(db: DatabaseSync): boolean {
   const row = db.prepare("PRAGMA user_version").get() as { user_version: number } | undefined;
@@ -137,7 +144,8 @@ export function migrate(db: DatabaseSync): boolean {
     throw new Error(`database schema ${version} is newer than this program (${SCHEMA_VERSION})`);
   }
   if (version === SCHEMA_VERSION) return false;
-  db.exec(V1);
+  if (version < 1) db.exec(V1);
+  if (version < 2) db.exec(V2);
   db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
-  return true;
+  return version === 0;
 }

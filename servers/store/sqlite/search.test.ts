@@ -1,8 +1,11 @@
 import assert from "node:assert/strict";
+import { DatabaseSync } from "node:sqlite";
 import { test, type TestContext } from "node:test";
 import type { SearchKey } from "../search-key.ts";
 import { message, tempAccount } from "../testing/fixtures.ts";
 import type { MailboxView } from "../types.ts";
+import { accountPath } from "./database.ts";
+import { SqliteMailStore } from "./sqlite-store.ts";
 
 /** Five messages with known headers, flags, dates and sizes. */
 async function fixture(t: TestContext): Promise<MailboxView> {
@@ -266,4 +269,68 @@ test("SORT address keys: a group counts as its name, display names decoded (RFC 
     [7, 5, 1, 4, 8, 3, 2, 6],
   );
   assert.deepEqual(await to.sort([{ key: "to" }], all), [1, 6, 2, 3, 4, 8, 5, 7]);
+});
+
+test("a plain ASCII text/plain body is searched where it is stored, without a second copy", async (t) => {
+  const { account, dataDir } = await tempAccount(t);
+  const bodies: [string[], string][] = [
+    [[], "Plain ASCII with a NEEDLE inside\r\nand a second line"],
+    [["Content-Type: text/plain; charset=utf-8"], "Schöne Grüße, needle"],
+    [["Content-Type: text/plain; charset=us-ascii"], "no match here"],
+    [["Content-Type: text/html"], "<p>html NEEDLE</p>"],
+    [["Content-Type: text/plain; charset=utf-16"], "needle"],
+    [[], ""],
+  ];
+  for (const [headers, body] of bodies) {
+    await account.append("INBOX", message({ headers, body, subject: "x" }));
+  }
+  const inbox = await account.openMailbox("INBOX");
+  // 5's bytes read as UTF-16 are not "needle": the charset is respected, not bypassed.
+  assert.deepEqual(await inbox.search([{ type: "body", value: "Needle" }]), [1, 2, 4]);
+  assert.deepEqual(await inbox.search([{ type: "text", value: "second LINE" }]), [1]);
+  assert.deepEqual(
+    await inbox.search([{ type: "not", key: { type: "body", value: "needle" } }]),
+    [3, 5, 6],
+  );
+  const db = new DatabaseSync(accountPath(dataDir, "alice@example.com"), { readOnly: true });
+  t.after(() => db.close());
+  const rows = db
+    .prepare(
+      `SELECT c.body_raw AS raw, b.text IS NOT NULL AS copy FROM messages m
+       JOIN contents c ON c.id = m.content_id
+       LEFT JOIN body_texts b ON b.content_id = c.id ORDER BY m.uid`,
+    )
+    .all()
+    .map((r) => [r.raw, r.copy]);
+  // Plain ASCII bodies (1, 3, 6) keep no body text of their own; the others keep theirs.
+  assert.deepEqual(rows, [
+    [1, 0],
+    [0, 1],
+    [1, 0],
+    [0, 1],
+    [0, 1],
+    [1, 0],
+  ]);
+});
+
+test("a schema 1 database is upgraded on open and its messages stay searchable", async (t) => {
+  const { store, dataDir } = await tempAccount(t, "old@example.com");
+  const account = await store.openAccount("old@example.com");
+  await account.append("INBOX", message({ body: "kept as search text in schema 1" }));
+  await account.close();
+  await store.close();
+  const db = new DatabaseSync(accountPath(dataDir, "old@example.com"));
+  db.exec("ALTER TABLE contents DROP COLUMN body_raw; PRAGMA user_version = 1");
+  // Schema 1 kept every body's search text.
+  db.prepare(
+    "INSERT INTO body_texts (content_id, text) SELECT id, 'kept as search text' FROM contents",
+  ).run();
+  db.close();
+  const again = new SqliteMailStore({ dataDir });
+  t.after(() => again.close());
+  const upgraded = await again.openAccount("old@example.com");
+  await upgraded.append("INBOX", message({ body: "new plain body with search text" }));
+  const inbox = await upgraded.openMailbox("INBOX");
+  assert.deepEqual(await inbox.search([{ type: "body", value: "search text" }]), [1, 2]);
+  assert.deepEqual(await inbox.search([{ type: "body", value: "plain body" }]), [2]);
 });

@@ -12,6 +12,7 @@ import { searchForm } from "../mime/encoding.ts";
 import type { Day, SearchKey } from "../search-key.ts";
 import { inUidSet, normalizeUidSet } from "../uid-set.ts";
 import type { Database } from "./database.ts";
+import { CHUNK_SPAN } from "./schema.ts";
 import { canonicalKeyword } from "./keywords.ts";
 
 /** Header fields with their own column (the SEARCH keys FROM, TO, CC, BCC, SUBJECT). */
@@ -109,15 +110,12 @@ class Compiler {
       case "header":
         return this.header(key.field.toLowerCase(), searchForm(key.value));
       case "body":
-        this.joins.add("b");
-        this.params.push(searchForm(key.value));
-        return "coalesce(instr(b.text, ?), 0) > 0";
+        return this.body(searchForm(key.value));
       case "text": {
-        this.joins.add("b");
         this.joins.add("h");
         const value = searchForm(key.value);
-        this.params.push(value, value);
-        return "(instr(h.text, ?) > 0 OR coalesce(instr(b.text, ?), 0) > 0)";
+        this.params.push(value);
+        return `(instr(h.text, ?) > 0 OR ${this.body(value)})`;
       }
       case "date": {
         this.params.push(dayOf(key.day));
@@ -146,6 +144,21 @@ class Compiler {
           ? "1"
           : key.keys.map((k) => `(${this.compile(k)})`).join(" AND ");
     }
+  }
+
+  /**
+   * Body text: the kept search text, or for a body stored as its own search text (plain ASCII
+   * text/plain, contents.body_raw) the body chunk itself, lowercased; such a body fits in one
+   * chunk, the first after the header.
+   */
+  private body(value: string): string {
+    this.joins.add("b");
+    this.joins.add("c");
+    this.params.push(value, value);
+    return (
+      "(coalesce(instr(b.text, ?), 0) > 0 OR (c.body_raw = 1 AND coalesce(instr(lower(CAST(" +
+      `(SELECT data FROM chunks WHERE id = c.id * ${CHUNK_SPAN} + 1) AS TEXT)), ?), 0) > 0))`
+    );
   }
 
   private header(field: string, value: string): string {
