@@ -196,6 +196,7 @@ describe("webmail in Chromium", () => {
     await row(alice, "Welcome aboard").waitFor({ state: "detached" });
     assert.deepEqual(
       await alice
+        .locator("#message-list")
         .getByRole("option")
         .allTextContents()
         .then((t) => t.length),

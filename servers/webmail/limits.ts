@@ -21,6 +21,8 @@ export const MAX_COMPOSE_BYTES = 36 * 1024 * 1024;
 /** Messages per page of the message list. */
 export const PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 200;
+/** Messages of one conversation sent with its row (the newest, in the list's order). */
+export const MAX_THREAD_MESSAGES_SHOWN = 100;
 /** Largest text or HTML part shown; beyond it the part is offered as a download. */
 export const MAX_SHOWN_PART_BYTES = 2 * 1024 * 1024;
 /** Inline (cid:) images are embedded as data: URLs up to this many bytes in all. */

@@ -7,14 +7,8 @@ import { readJson, send, sendJson } from "../http/respond.ts";
 import type { Route, SessionContext } from "../http/route.ts";
 import { COMMON_HEADERS, messageFrameCsp } from "../http/security-headers.ts";
 import { MAX_JSON_BYTES, MAX_PAGE_SIZE, PAGE_SIZE } from "../limits.ts";
-import {
-  folderFor,
-  inMailbox,
-  listFolders,
-  listPage,
-  searchPage,
-  type SearchQuery,
-} from "../mail/mailbox.ts";
+import { SORT_KEYS } from "../mail/list-order.ts";
+import { folderFor, inMailbox, listFolders, listPage } from "../mail/mailbox.ts";
 import { attachmentStream, htmlAndImages, readMessage } from "../mail/message.ts";
 import { sanitizeMessageHtml, textToHtml } from "../mail/sanitize.ts";
 
@@ -26,6 +20,9 @@ const listQuerySchema = z.object({
   folder: folderSchema.default("INBOX"),
   page: z.coerce.number().int().min(0).default(0),
   pageSize: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).default(PAGE_SIZE),
+  sort: z.enum(SORT_KEYS).default("arrival"),
+  order: z.enum(["desc", "asc"]).default("desc"),
+  threads: z.enum(["0", "1"]).default("0"),
   from: z.string().max(256).optional(),
   to: z.string().max(256).optional(),
   subject: z.string().max(256).optional(),
@@ -93,19 +90,21 @@ export function mailRoutes(): Route[] {
     session("GET", /^\/api\/messages$/, async (ctx) => {
       const q = parse(listQuerySchema, query(ctx));
       const client = await ctx.session.resource.client();
-      const search: SearchQuery = {
-        from: q.from,
-        to: q.to,
-        subject: q.subject,
-        body: q.body,
-        text: q.text,
-        since: q.since,
-        before: q.before,
-      };
-      const searching = Object.values(search).some((v) => v !== undefined && v !== "");
-      const page = searching
-        ? await searchPage(client, q.folder, search, q.page, q.pageSize)
-        : await listPage(client, q.folder, q.page, q.pageSize);
+      const page = await listPage(client, q.folder, {
+        page: q.page,
+        pageSize: q.pageSize,
+        order: { sort: q.sort, descending: q.order === "desc" },
+        threads: q.threads === "1",
+        search: {
+          from: q.from,
+          to: q.to,
+          subject: q.subject,
+          body: q.body,
+          text: q.text,
+          since: q.since,
+          before: q.before,
+        },
+      });
       sendJson(ctx.res, 200, page);
     }),
 
@@ -121,9 +120,9 @@ export function mailRoutes(): Route[] {
       const { folder, uid } = parse(messageQuerySchema, query(ctx));
       const remoteImages = ctx.url.searchParams.get("images") === "1";
       const client = await ctx.session.resource.client();
-      const content = await inMailbox(client, folder, () => htmlAndImages(client, uid), {
-        readOnly: true,
-      });
+      // Selected read-write like every other request: switching to EXAMINE and back would
+      // cost a SELECT each time (the message's own request runs beside this one).
+      const content = await inMailbox(client, folder, () => htmlAndImages(client, uid));
       const { html, blockedImages } =
         content.html === undefined
           ? { html: `<pre>${textToHtml(content.text ?? "")}</pre>`, blockedImages: 0 }
@@ -149,19 +148,14 @@ export function mailRoutes(): Route[] {
       const { folder, uid } = parse(messageQuerySchema, query(ctx));
       const part = parse(z.string().regex(/^\d+(\.\d+)*$/), ctx.url.searchParams.get("part"));
       const client = await ctx.session.resource.client();
-      await inMailbox(
-        client,
-        folder,
-        async () => {
-          const { attachment, content } = await attachmentStream(client, uid, part);
-          ctx.res.writeHead(200, {
-            ...COMMON_HEADERS,
-            ...attachmentHeaders(attachment.filename, attachment.type),
-          });
-          await pipeline(content, ctx.res);
-        },
-        { readOnly: true },
-      );
+      await inMailbox(client, folder, async () => {
+        const { attachment, content } = await attachmentStream(client, uid, part);
+        ctx.res.writeHead(200, {
+          ...COMMON_HEADERS,
+          ...attachmentHeaders(attachment.filename, attachment.type),
+        });
+        await pipeline(content, ctx.res);
+      });
     }),
 
     session("POST", /^\/api\/messages\/flags$/, async (ctx) => {

@@ -18,13 +18,29 @@ export interface MessageSummary {
   readonly size: number;
   readonly flags: string[];
   readonly hasAttachment: boolean;
+  /** On a conversation's row (the list shows conversations and it has several messages). */
+  readonly thread?: ThreadInfo;
 }
+
+export interface ThreadInfo {
+  readonly count: number;
+  readonly unread: number;
+  readonly latest: string | null;
+  readonly uids: number[];
+  readonly messages: MessageSummary[];
+}
+
+export type SortKey = "arrival" | "date" | "from" | "subject" | "size";
 
 export interface MessagePage {
   readonly folder: string;
+  /** Messages, or conversations when `threads`. */
   readonly total: number;
   readonly page: number;
   readonly pageSize: number;
+  readonly sort: SortKey;
+  readonly descending: boolean;
+  readonly threads: boolean;
   readonly messages: MessageSummary[];
 }
 

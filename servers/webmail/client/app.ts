@@ -2,17 +2,19 @@
  * The mail view: folders, the message list, the reading pane. One state object; each part
  * re-renders from it. New mail arrives on the event stream and refreshes the list in place.
  */
-import {
-  api,
-  ApiError,
-  query,
-  type Folder,
-  type MessagePage,
-  type MessageSummary,
-  type MessageView,
-} from "./api.ts";
+import { api, ApiError, query, type Folder, type MessagePage, type MessageView } from "./api.ts";
 import { openCompose, type ComposeInit } from "./compose.ts";
 import { displayName, formatAddress, formatDate, formatSize, h } from "./dom.ts";
+import {
+  Checked,
+  listControls,
+  loadPrefs,
+  rowIdOf,
+  savePrefs,
+  visibleRows,
+  type ListPrefs,
+  type ListRow,
+} from "./list-view.ts";
 import { parseSearch, type SearchTerms } from "./search.ts";
 import { installShortcuts } from "./shortcuts.ts";
 
@@ -43,7 +45,13 @@ interface State {
   page: number;
   search: SearchTerms;
   list: MessagePage | undefined;
-  selected: number | undefined;
+  /** Order and conversations, remembered in this browser. */
+  prefs: ListPrefs;
+  /** Conversations shown opened (by their row's UID). */
+  open: Set<number>;
+  checked: Checked;
+  /** The id of the row the keyboard is on. */
+  cursor: string | undefined;
   message: MessageView | undefined;
 }
 
@@ -55,7 +63,10 @@ export async function startApp(root: HTMLElement, address: string): Promise<void
     page: 0,
     search: {},
     list: undefined,
-    selected: undefined,
+    prefs: loadPrefs(),
+    open: new Set(),
+    checked: new Checked(),
+    cursor: undefined,
     message: undefined,
   };
 
@@ -69,10 +80,28 @@ export async function startApp(root: HTMLElement, address: string): Promise<void
     id: "message-list",
   });
   const pager = h("div", { class: "pager" });
+  const pickPage = h("input", {
+    type: "checkbox",
+    id: "select-page",
+    "aria-label": "Select all on this page",
+  });
+  const bulkBar = h("div", {
+    class: "bulk",
+    role: "toolbar",
+    "aria-label": "Selected messages",
+    hidden: true,
+  });
   const listPane = h(
     "section",
     { class: "list-pane", "aria-labelledby": "list-title" },
     h("h2", { id: "list-title", class: "pane-title" }, "Inbox"),
+    h(
+      "div",
+      { class: "list-tools", role: "toolbar", "aria-label": "List" },
+      pickPage,
+      listControls(state.prefs, (next) => changePrefs(next)),
+    ),
+    bulkBar,
     listBox,
     pager,
   );
@@ -135,11 +164,12 @@ export async function startApp(root: HTMLElement, address: string): Promise<void
                   event.preventDefault();
                   const data = (event as DragEvent).dataTransfer?.getData(DRAG_TYPE);
                   if (!data) return;
-                  const { folder, uid } = JSON.parse(data) as { folder: string; uid: number };
+                  const { folder, uids } = JSON.parse(data) as { folder: string; uids: number[] };
                   if (folder === f.path) return;
-                  const leaves = state.message?.uid === uid;
+                  const leaves = state.message !== undefined && uids.includes(state.message.uid);
+                  state.checked.clear();
                   void act(
-                    () => api.post("/api/messages/move", { folder, uids: [uid], to: f.path }),
+                    () => api.post("/api/messages/move", { folder, uids, to: f.path }),
                     `Moved to ${folderLabel(f)}.`,
                     leaves,
                   );
@@ -171,42 +201,167 @@ export async function startApp(root: HTMLElement, address: string): Promise<void
   const pathOf = (use: string) => state.folders.find((f) => f.specialUse === use)?.path;
 
   // ---- list
-  const rowId = (uid: number) => `message-${uid}`;
-  const renderRow = (m: MessageSummary) => {
-    const unread = !m.flags.includes("\\Seen");
-    const flagged = m.flags.includes("\\Flagged");
-    const who =
-      state.folder === pathOf("\\Sent") || state.folder === pathOf("\\Drafts") ? m.to : m.from;
+  const rows = () => visibleRows(state.list, state.open);
+  const isSentLike = () => state.folder === pathOf("\\Sent") || state.folder === pathOf("\\Drafts");
+  const renderRow = (row: ListRow, all: readonly ListRow[]) => {
+    const m = row.message;
+    const thread = row.kind === "thread" ? m.thread : undefined;
+    const unread = (thread?.messages ?? [m]).some((x) => !x.flags.includes("\\Seen"));
+    const flagged = (thread?.messages ?? [m]).some((x) => x.flags.includes("\\Flagged"));
+    const attached = (thread?.messages ?? [m]).some((x) => x.hasAttachment);
+    // A conversation names everyone who wrote in it, once each.
+    const people = (thread?.messages ?? [m]).map((x) => displayName(isSentLike() ? x.to : x.from));
+    const who = [...new Set(people.filter((p) => p !== ""))].join(", ") || "(nobody)";
+    const subject = m.subject || "(no subject)";
+    const pick = h("input", {
+      type: "checkbox",
+      class: "pick",
+      tabindex: -1,
+      checked: state.checked.has(row),
+      "aria-label": `Select ${thread ? "conversation" : "message"}: ${subject}`,
+      "aria-keyshortcuts": "x",
+    });
+    pick.addEventListener("click", (event) => {
+      event.stopPropagation();
+      state.checked.set(all, row, pick.checked, event.shiftKey);
+      renderList();
+    });
+    const opened = state.open.has(m.uid);
     return h(
       "li",
       {
-        id: rowId(m.uid),
+        id: row.id,
         role: "option",
-        "aria-selected": m.uid === state.selected ? "true" : "false",
-        class: `row${unread ? " unread" : ""}`,
+        "aria-selected": row.id === state.cursor ? "true" : "false",
+        "aria-expanded": thread ? String(opened) : undefined,
+        class: `row ${row.kind}${unread ? " unread" : ""}${state.checked.has(row) ? " checked" : ""}`,
         "data-uid": m.uid,
         draggable: "true",
         ondragstart: (event: Event) => {
           const transfer = (event as DragEvent).dataTransfer;
-          transfer?.setData(DRAG_TYPE, JSON.stringify({ folder: state.folder, uid: m.uid }));
+          const uids = state.checked.has(row) ? [...state.checked.uids] : row.uids;
+          transfer?.setData(DRAG_TYPE, JSON.stringify({ folder: state.folder, uids }));
           if (transfer) transfer.effectAllowed = "move";
         },
-        onclick: () => void openMessage(m.uid),
+        onclick: () => {
+          // A conversation opens in place, with its first message in the reader.
+          if (thread && !opened) state.open.add(m.uid);
+          void openMessage(m.uid, row.id).catch(fail);
+        },
       },
-      h("span", { class: "who" }, displayName(who) || "(nobody)"),
-      h("span", { class: "subject" }, m.subject || "(no subject)"),
-      h("span", { class: "date" }, formatDate(m.date)),
+      pick,
+      h(
+        "span",
+        { class: "who" },
+        who,
+        thread
+          ? h(
+              "span",
+              { class: "thread-count", "aria-label": `${thread.count} messages` },
+              String(thread.count),
+            )
+          : null,
+      ),
+      h("span", { class: "subject" }, subject),
+      h("span", { class: "date" }, formatDate(thread ? thread.latest : m.date)),
       h("span", { class: "size" }, formatSize(m.size)),
       h(
         "span",
         { class: "marks" },
-        flagged ? h("span", { title: "Flagged", "aria-label": "flagged" }, "★") : null,
-        m.hasAttachment
-          ? h("span", { title: "Attachment", "aria-label": "has attachment" }, "⊕")
+        thread
+          ? h(
+              "button",
+              {
+                type: "button",
+                class: "expand",
+                tabindex: -1,
+                "aria-label": opened ? "Close conversation" : "Open conversation",
+                onclick: (event: Event) => {
+                  event.stopPropagation();
+                  if (opened) state.open.delete(m.uid);
+                  else state.open.add(m.uid);
+                  renderList();
+                },
+              },
+              opened ? "▾" : "▸",
+            )
           : null,
+        flagged ? h("span", { title: "Flagged", "aria-label": "flagged" }, "★") : null,
+        attached ? h("span", { title: "Attachment", "aria-label": "has attachment" }, "⊕") : null,
         unread ? h("span", { class: "visually-hidden" }, "unread") : null,
       ),
     );
+  };
+  pickPage.addEventListener("change", () => {
+    state.checked.setPage(rows(), pickPage.checked);
+    renderList();
+  });
+  const renderBulk = () => {
+    const count = state.checked.uids.size;
+    bulkBar.hidden = count === 0;
+    if (count === 0) {
+      bulkBar.replaceChildren();
+      return;
+    }
+    const inJunk = state.folder === pathOf("\\Junk");
+    const button = (label: string, run: () => void) =>
+      h("button", { type: "button", onclick: run }, label);
+    const move = h(
+      "select",
+      { id: "bulk-move", "aria-label": "Move selected to folder" },
+      h("option", { value: "" }, "Move to…"),
+      state.folders
+        .filter((f) => f.path !== state.folder)
+        .map((f) => h("option", { value: f.path }, folderLabel(f))),
+    );
+    move.addEventListener("change", () => {
+      const target = state.folders.find((f) => f.path === move.value);
+      if (target)
+        bulk(
+          (uids) => api.post("/api/messages/move", { folder: state.folder, uids, to: target.path }),
+          `Moved to ${folderLabel(target)}.`,
+          true,
+        );
+    });
+    const flags = (add: string[], remove: string[], done: string) =>
+      bulk(
+        (uids) => api.post("/api/messages/flags", { folder: state.folder, uids, add, remove }),
+        done,
+        false,
+      );
+    bulkBar.replaceChildren(
+      h("span", { class: "bulk-count", role: "status" }, `${count} selected`),
+      button("Mark read", () => flags(["\\Seen"], [], "Marked read.")),
+      button("Mark unread", () => flags([], ["\\Seen"], "Marked unread.")),
+      button("Flag", () => flags(["\\Flagged"], [], "Flagged.")),
+      button("Unflag", () => flags([], ["\\Flagged"], "Unflagged.")),
+      button(inJunk ? "Not spam" : "Spam", () =>
+        bulk(
+          (uids) => api.post("/api/messages/spam", { folder: state.folder, uids, spam: !inJunk }),
+          inJunk ? "Moved to Inbox." : "Moved to Junk.",
+          true,
+        ),
+      ),
+      button("Delete", () =>
+        bulk(
+          (uids) => api.post("/api/messages/delete", { folder: state.folder, uids }),
+          "Deleted.",
+          true,
+        ),
+      ),
+      move,
+      button("Clear", () => {
+        state.checked.clear();
+        renderList();
+      }),
+    );
+  };
+  /** An action on every checked message; `leaves` when they leave the folder. */
+  const bulk = (work: (uids: number[]) => Promise<unknown>, done: string, leaves: boolean) => {
+    const uids = [...state.checked.uids];
+    const shownLeaves = leaves && state.message !== undefined && uids.includes(state.message.uid);
+    state.checked.clear();
+    void act(() => work(uids), done, shownLeaves);
   };
   const renderList = () => {
     const list = state.list;
@@ -215,15 +370,20 @@ export async function startApp(root: HTMLElement, address: string): Promise<void
     const title = `${folder ? folderLabel(folder) : state.folder}${searching ? " · search" : ""}`;
     listPane.querySelector(".pane-title")?.replaceChildren(title);
     listBox.setAttribute("aria-label", `Messages in ${title}`);
+    renderBulk();
     if (list === undefined) return;
+    const all = rows();
+    const page = state.checked.pageState(all);
+    pickPage.checked = page === "all";
+    pickPage.indeterminate = page === "some";
     listBox.replaceChildren(
-      ...(list.messages.length === 0
+      ...(all.length === 0
         ? [h("li", { class: "empty", role: "option", "aria-disabled": "true" }, "No messages")]
-        : list.messages.map(renderRow)),
+        : all.map((row) => renderRow(row, all))),
     );
-    if (state.selected !== undefined)
-      listBox.setAttribute("aria-activedescendant", rowId(state.selected));
+    if (state.cursor !== undefined) listBox.setAttribute("aria-activedescendant", state.cursor);
     const pages = Math.max(1, Math.ceil(list.total / list.pageSize));
+    const unit = list.threads ? "conversations" : "messages";
     pager.replaceChildren(
       h(
         "button",
@@ -234,7 +394,7 @@ export async function startApp(root: HTMLElement, address: string): Promise<void
         },
         "Newer",
       ),
-      h("span", {}, `${state.page + 1} / ${pages} · ${list.total} messages`),
+      h("span", {}, `${state.page + 1} / ${pages} · ${list.total} ${unit}`),
       h(
         "button",
         {
@@ -248,16 +408,33 @@ export async function startApp(root: HTMLElement, address: string): Promise<void
   };
   const loadList = async (page = state.page) => {
     state.page = Math.max(0, page);
+    const { sort, descending, threads } = state.prefs;
     state.list = await api.get<MessagePage>(
-      `/api/messages?${query({ folder: state.folder, page: state.page, ...state.search })}`,
+      `/api/messages?${query({
+        folder: state.folder,
+        page: state.page,
+        sort: sort === "arrival" ? undefined : sort,
+        order: descending ? undefined : "asc",
+        threads: threads ? 1 : undefined,
+        ...state.search,
+      })}`,
     );
     renderList();
+  };
+  const changePrefs = (next: ListPrefs) => {
+    state.prefs = next;
+    savePrefs(next);
+    state.open.clear();
+    state.cursor = undefined;
+    void loadList(0).catch(fail);
   };
   const openFolder = async (path: string) => {
     state.folder = path;
     state.search = {};
     searchInput.value = "";
-    state.selected = undefined;
+    state.cursor = undefined;
+    state.open.clear();
+    state.checked.clear();
     state.message = undefined;
     shell.classList.remove("reading", "folders-open");
     renderFolders();
@@ -445,9 +622,9 @@ export async function startApp(root: HTMLElement, address: string): Promise<void
       ),
     );
   };
-  const openMessage = async (uid: number) => {
+  const openMessage = async (uid: number, rowId = rowIdOf("message", uid)) => {
     performance.mark("webmail:open");
-    state.selected = uid;
+    state.cursor = rowId;
     renderList();
     showFrame(state.folder, uid, false);
     state.message = await api.get<MessageView>(
@@ -456,9 +633,11 @@ export async function startApp(root: HTMLElement, address: string): Promise<void
     shell.classList.add("reading");
     renderReader();
     // Reading marked it read: update the row and the unread count.
-    const row = state.list?.messages.find((m) => m.uid === uid);
-    if (row && !row.flags.includes("\\Seen")) {
-      row.flags.push("\\Seen");
+    const shown = (state.list?.messages ?? [])
+      .flatMap((m) => [m, ...(m.thread?.messages ?? [])])
+      .filter((m) => m.uid === uid && !m.flags.includes("\\Seen"));
+    for (const m of shown) m.flags.push("\\Seen");
+    if (shown.length > 0) {
       renderList();
       void loadFolders();
     }
@@ -475,7 +654,7 @@ export async function startApp(root: HTMLElement, address: string): Promise<void
       say(done);
       if (leaves) {
         state.message = undefined;
-        state.selected = undefined;
+        state.cursor = undefined;
         shell.classList.remove("reading");
         renderReader();
       }
@@ -571,14 +750,28 @@ export async function startApp(root: HTMLElement, address: string): Promise<void
     });
   };
   const move = (delta: number) => {
-    const messages = state.list?.messages ?? [];
-    if (messages.length === 0) return;
-    const index = messages.findIndex((m) => m.uid === state.selected);
-    const next = messages[Math.min(messages.length - 1, Math.max(0, index + delta))];
+    const all = rows();
+    if (all.length === 0) return;
+    const index = all.findIndex((r) => r.id === state.cursor);
+    const next = all[Math.min(all.length - 1, Math.max(0, index + delta))];
     if (next === undefined) return;
-    state.selected = next.uid;
+    state.cursor = next.id;
     renderList();
-    document.getElementById(rowId(next.uid))?.scrollIntoView({ block: "nearest" });
+    document.getElementById(next.id)?.scrollIntoView({ block: "nearest" });
+  };
+  const cursorRow = () => rows().find((r) => r.id === state.cursor);
+  /** x checks or unchecks the row the keyboard is on; X also every row since the last one. */
+  const checkCursor = (range: boolean) => {
+    const row = cursorRow();
+    if (row === undefined) return;
+    state.checked.set(rows(), row, !state.checked.has(row), range);
+    renderList();
+  };
+  const openCursor = () => {
+    const row = cursorRow();
+    if (row === undefined) return;
+    if (row.kind === "thread") state.open.add(row.message.uid);
+    void openMessage(row.message.uid, row.id).catch(fail);
   };
 
   // ---- layout
@@ -637,8 +830,8 @@ export async function startApp(root: HTMLElement, address: string): Promise<void
   installShortcuts({
     next: () => move(1),
     previous: () => move(-1),
-    open: () =>
-      state.selected !== undefined ? void openMessage(state.selected).catch(fail) : undefined,
+    open: openCursor,
+    check: checkCursor,
     compose: () => openCompose({}, say),
     reply: () => reply("reply"),
     replyAll: () => reply("all"),

@@ -13,6 +13,8 @@ export interface Shortcuts {
   readonly unread: () => void;
   readonly search: () => void;
   readonly close: () => void;
+  /** Check the current row in the list (x), or every row from the last one checked (X). */
+  readonly check?: (range: boolean) => void;
 }
 
 export function installShortcuts(actions: Shortcuts): void {
@@ -34,6 +36,7 @@ export function installShortcuts(actions: Shortcuts): void {
     u: actions.unread,
     "/": actions.search,
     Escape: actions.close,
+    ...(actions.check ? { x: () => actions.check?.(false), X: () => actions.check?.(true) } : {}),
   };
   document.addEventListener("keydown", (event) => {
     if (event.ctrlKey || event.metaKey || event.altKey) return;

@@ -1,7 +1,8 @@
 /**
- * Folder and message-list operations on the user's IMAP connection. A page of the list is one
- * FETCH of that page's sequence numbers (newest first, by arrival), so a folder of 100,000
- * messages costs what a folder of ten does; a search is one UID SEARCH, then a FETCH of a page.
+ * Folder and message-list operations on the user's IMAP connection. A page of the list by
+ * arrival is one FETCH of that page's sequence numbers, so a folder of 100,000 messages costs
+ * what a folder of ten does; another order, a search or conversations are a UID SORT (and UID
+ * THREAD), kept while the mailbox is unchanged, then a FETCH of the page.
  */
 import type {
   FetchMessageObject,
@@ -11,6 +12,15 @@ import type {
   SearchObject,
 } from "imapflow";
 import { ApiError } from "../errors.ts";
+import { MAX_THREAD_MESSAGES_SHOWN } from "../limits.ts";
+import {
+  cached,
+  orderThreads,
+  sortUids,
+  threadUids,
+  type ListOrder,
+  type SortKey,
+} from "./list-order.ts";
 
 export type SpecialUse = "\\Inbox" | "\\Sent" | "\\Drafts" | "\\Trash" | "\\Junk" | "\\Archive";
 
@@ -37,13 +47,33 @@ export interface MessageSummary {
   readonly size: number;
   readonly flags: string[];
   readonly hasAttachment: boolean;
+  /** Set on a conversation's row when the list shows conversations and it has several. */
+  readonly thread?: ThreadInfo;
+}
+
+/** A conversation shown as one row (the row's own fields are its first message's). */
+export interface ThreadInfo {
+  /** Messages in the conversation. */
+  readonly count: number;
+  /** Unread among `messages`. */
+  readonly unread: number;
+  /** The newest Date among `messages`. */
+  readonly latest: string | null;
+  /** Every message of the conversation, in the list's order (for actions on all of it). */
+  readonly uids: number[];
+  /** The first MAX_THREAD_MESSAGES_SHOWN of them, in the list's order. */
+  readonly messages: MessageSummary[];
 }
 
 export interface MessagePage {
   readonly folder: string;
+  /** Messages, or conversations when `threads`. */
   readonly total: number;
   readonly page: number;
   readonly pageSize: number;
+  readonly sort: SortKey;
+  readonly descending: boolean;
+  readonly threads: boolean;
   readonly messages: MessageSummary[];
 }
 
@@ -122,31 +152,6 @@ function summary(m: FetchMessageObject): MessageSummary {
   };
 }
 
-/** Page `page` (0 = newest) of the folder, newest first. */
-export async function listPage(
-  client: ImapFlow,
-  folder: string,
-  page: number,
-  pageSize: number,
-): Promise<MessagePage> {
-  return inMailbox(
-    client,
-    folder,
-    async () => {
-      // The mailbox may have been selected a while ago: NOOP brings its EXISTS up to date.
-      await client.noop();
-      const exists = client.mailbox ? client.mailbox.exists : 0;
-      const last = exists - page * pageSize;
-      const first = Math.max(1, last - pageSize + 1);
-      const messages =
-        last < 1 ? [] : await client.fetchAll(`${first}:${last}`, SUMMARY_QUERY, { uid: false });
-      messages.sort((a, b) => b.seq - a.seq);
-      return { folder, total: exists, page, pageSize, messages: messages.map(summary) };
-    },
-    { readOnly: true },
-  );
-}
-
 export interface SearchQuery {
   readonly from?: string;
   readonly to?: string;
@@ -160,36 +165,107 @@ export interface SearchQuery {
   readonly before?: string;
 }
 
-export async function searchPage(
-  client: ImapFlow,
-  folder: string,
-  query: SearchQuery,
-  page: number,
-  pageSize: number,
-): Promise<MessagePage> {
+export interface ListOptions {
+  readonly page: number;
+  readonly pageSize: number;
+  readonly order: ListOrder;
+  /** One row per conversation (THREAD=REFERENCES). */
+  readonly threads: boolean;
+  readonly search: SearchQuery;
+}
+
+function searchObject(query: SearchQuery): SearchObject {
   const criteria: SearchObject = {};
   for (const key of ["from", "to", "subject", "body", "text"] as const) {
     if (query[key]) criteria[key] = query[key];
   }
   if (query.since) criteria.since = new Date(`${query.since}T00:00:00Z`);
   if (query.before) criteria.before = new Date(`${query.before}T00:00:00Z`);
-  if (Object.keys(criteria).length === 0) criteria.all = true;
-  return inMailbox(
-    client,
-    folder,
-    async () => {
-      // As for a page: bring the selected mailbox's view up to date, or SEARCH misses new mail.
-      await client.noop();
-      const found = (await client.search(criteria, { uid: true })) || [];
-      const uids = [...found].sort((a, b) => b - a);
-      const slice = uids.slice(page * pageSize, (page + 1) * pageSize);
-      const messages =
-        slice.length === 0
-          ? []
-          : await client.fetchAll(slice.join(","), SUMMARY_QUERY, { uid: true });
-      messages.sort((a, b) => b.uid - a.uid);
-      return { folder, total: uids.length, page, pageSize, messages: messages.map(summary) };
-    },
-    { readOnly: true },
-  );
+  return criteria;
+}
+
+async function summaries(client: ImapFlow, uids: readonly number[]) {
+  const byUid = new Map<number, MessageSummary>();
+  if (uids.length === 0) return byUid;
+  for (const m of await client.fetchAll(uids.join(","), SUMMARY_QUERY, { uid: true })) {
+    byUid.set(m.uid, summary(m));
+  }
+  return byUid;
+}
+
+/**
+ * One page of the folder's list. Newest arrival first (the default) is one FETCH of the page's
+ * sequence numbers; another order or a search is a UID SORT (kept while the mailbox is
+ * unchanged, see list-order.ts) and a UID FETCH of the page; conversations add a UID THREAD.
+ */
+export async function listPage(
+  client: ImapFlow,
+  folder: string,
+  options: ListOptions,
+): Promise<MessagePage> {
+  const { page, pageSize, order, threads } = options;
+  const search = searchObject(options.search);
+  const searching = Object.keys(search).length > 0;
+  const head = { folder, page, pageSize, sort: order.sort, descending: order.descending, threads };
+  return inMailbox(client, folder, async () => {
+    // The mailbox may have been selected a while ago: NOOP brings its EXISTS up to date (and
+    // SEARCH, SORT and THREAD see mail that arrived since).
+    await client.noop();
+    const exists = client.mailbox ? client.mailbox.exists : 0;
+    if (!threads && !searching && order.sort === "arrival") {
+      const messages = await arrivalPage(client, exists, page, pageSize, order.descending);
+      return { ...head, total: exists, messages };
+    }
+    const orderKey = `${order.sort} ${order.descending} ${JSON.stringify(search)}`;
+    const sorted =
+      exists === 0
+        ? []
+        : await cached(client, `sort ${orderKey}`, () => sortUids(client, order, search));
+    if (!threads) {
+      const slice = sorted.slice(page * pageSize, (page + 1) * pageSize);
+      const found = await summaries(client, slice);
+      const messages = slice.flatMap((uid) => found.get(uid) ?? []);
+      return { ...head, total: sorted.length, messages };
+    }
+    const conversations = await cached(client, `threads ${orderKey}`, async () =>
+      orderThreads(exists === 0 ? [] : await threadUids(client, search), sorted),
+    );
+    const slice = conversations.slice(page * pageSize, (page + 1) * pageSize);
+    const found = await summaries(
+      client,
+      slice.flatMap((t) => t.slice(0, MAX_THREAD_MESSAGES_SHOWN)),
+    );
+    const messages = slice.flatMap((uids) => {
+      const members = uids.flatMap((uid) => found.get(uid) ?? []);
+      const first = members[0];
+      if (first === undefined) return [];
+      if (uids.length === 1) return [first];
+      const dates = members.flatMap((m) => (m.date === null ? [] : [m.date])).sort();
+      const thread: ThreadInfo = {
+        count: uids.length,
+        unread: members.filter((m) => !m.flags.includes("\\Seen")).length,
+        latest: dates.at(-1) ?? null,
+        uids,
+        messages: members,
+      };
+      return [{ ...first, thread }];
+    });
+    return { ...head, total: conversations.length, messages };
+  });
+}
+
+/** A page by arrival: sequence numbers, no SORT needed. */
+async function arrivalPage(
+  client: ImapFlow,
+  exists: number,
+  page: number,
+  pageSize: number,
+  descending: boolean,
+): Promise<MessageSummary[]> {
+  const last = descending ? exists - page * pageSize : Math.min(exists, (page + 1) * pageSize);
+  const first = descending ? Math.max(1, last - pageSize + 1) : page * pageSize + 1;
+  if (last < 1 || first > last) return [];
+  const messages = await client.fetchAll(`${first}:${last}`, SUMMARY_QUERY, { uid: false });
+  messages.sort((a, b) => (descending ? b.seq - a.seq : a.seq - b.seq));
+  return messages.map(summary);
 }
