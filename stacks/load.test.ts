@@ -41,7 +41,10 @@ describe("stack config", () => {
   it("the embedded default parses", () => {
     const config = embeddedConfig();
     assert.equal(config.domains[0]?.name, "example.test");
-    assert.equal(config.users.length, 1);
+    assert.deepEqual(
+      config.users.map((u) => u.address),
+      ["demo@example.test", "friend@example.test"],
+    );
   });
 
   // One clear error per bad file: the file, the key path as written, what was expected.
