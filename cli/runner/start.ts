@@ -5,6 +5,7 @@
  */
 import { mkdir } from "node:fs/promises";
 import { join, resolve } from "node:path";
+import { certificateNames } from "../../components/tls/certificate-names.ts";
 import { writeFileAtomic } from "../../servers/shared/fs/atomic-write.ts";
 import { ensureLocalCa, issueServerCertificate } from "../../servers/shared/tls/local-ca.ts";
 import type { StackConfig } from "../../stacks/schema.ts";
@@ -12,6 +13,16 @@ import { writeDirectoryFile, type GeneratedPassword } from "./directory-file.ts"
 import { SERVERS, type RunContext, type ServerPlan } from "./servers.ts";
 import { removeStatus, writeStatus, type RunnerStatus } from "./status-file.ts";
 import { Supervisor } from "./supervisor.ts";
+
+/**
+ * The names of the local certificate: the stack's own (the host name, and per domain
+ * mta-sts.<domain>, autoconfig.<domain>, autodiscover.<domain>, which clients fetch over HTTPS
+ * from the webmail), then `localhost` and the bare domains.
+ */
+export function localCertificateNames(config: StackConfig): string[] {
+  const domains = config.domains.map((d) => d.name);
+  return [...new Set([...certificateNames(config.hostname, domains), "localhost", ...domains])];
+}
 
 export interface RunnerOptions {
   readonly config: StackConfig;
@@ -41,7 +52,7 @@ export async function startRunner(options: RunnerOptions): Promise<Runner> {
 
   const ca = await ensureLocalCa(join(dataDir, "ca"));
   const certificate = await issueServerCertificate(ca, {
-    dnsNames: [config.hostname, "localhost", ...config.domains.map((d) => d.name)],
+    dnsNames: localCertificateNames(config),
     ipAddresses: [config.local.listen],
     dir: join(dataDir, "tls"),
     name: "server",
