@@ -412,13 +412,15 @@ describe("SMTPUTF8 and 8BITMIME kept from the client (RFC 6531 §3.4, RFC 6152)"
     assert.equal(o?.kind, "delivered");
     assert.equal(last("implicit").smtpUtf8, true);
   });
-  it("sends neither to a server that offers neither, when the message does not need SMTPUTF8", async () => {
+  it("sends neither to a server that offers neither, the 8-bit body converted to 7 bit", async () => {
     const [o] = await deliverRaw("a@ascii.mx.test", ascii8, { smtpUtf8: true, eightBitMime: true });
     assert.equal(o?.kind, "delivered");
     assert.deepEqual(
       { smtpUtf8: last("ascii").smtpUtf8, body: last("ascii").body },
       { smtpUtf8: false, body: "7bit" },
     );
+    const received = fakes.ascii!.messages.at(-1)!.raw.toString("latin1");
+    assert.match(received, /\r\n\r\nHall=C3=B6\.\r\n$/, "RFC 6152 §3: quoted-printable");
   });
   it("returns UTF-8 header fields or addresses a server without SMTPUTF8 cannot take (5.6.7)", async () => {
     const before = fakes.ascii!.messages.length;

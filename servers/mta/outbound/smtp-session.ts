@@ -75,6 +75,8 @@ export type TransactionResult =
 export interface Session {
   /** The connection runs over TLS (STARTTLS succeeded). */
   readonly secure: boolean;
+  /** The server announced 8BITMIME (RFC 6152); without it, 8-bit content must be converted. */
+  readonly eightBitMime: boolean;
   send(envelope: Envelope, raw: Uint8Array): Promise<TransactionResult>;
   /** RSET between transactions; false when the connection is no longer usable. */
   reset(): Promise<boolean>;
@@ -188,6 +190,9 @@ export async function openSession(options: SessionOptions): Promise<Session> {
   return {
     get secure() {
       return connection.secure;
+    },
+    get eightBitMime() {
+      return internals._supportedExtensions?.includes("8BITMIME") === true;
     },
     send(envelope, raw) {
       return new Promise<TransactionResult>((resolve) => {

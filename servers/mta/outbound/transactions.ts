@@ -5,6 +5,7 @@
  * (NOTIFY, ORCPT) need separate ones: nodemailer sets those per envelope, not per RCPT. They
  * share the connection, with RSET in between.
  */
+import { toSevenBit } from "../message/seven-bit.ts";
 import type { StoredEnvelope, StoredRecipient } from "../queue/records.ts";
 import type { Outcome } from "../queue/recipient-state.ts";
 import { FAILURES, localOutcome, outcomeFromReply, type Hop } from "./results.ts";
@@ -34,8 +35,13 @@ export async function runTransactions(
   protocol: "smtp" | "lmtp",
 ): Promise<TransactionsResult> {
   const outcomes = new Map<number, Outcome>();
-  const { envelope, raw } = message;
-  // RFC 6152: BODY=8BITMIME when the client declared it or the message has 8-bit octets.
+  const { envelope } = message;
+  const original = Buffer.from(message.raw.buffer, message.raw.byteOffset, message.raw.byteLength);
+  // RFC 6152 §3: 8-bit content goes to a server without 8BITMIME only converted to 7 bit. Mail
+  // we signed was converted before signing (submission/prepare.ts), so this is a no-op for it;
+  // a signature someone else made over an 8-bit body does not survive, as with any converter.
+  const raw = session.eightBitMime ? original : toSevenBit(original);
+  // BODY=8BITMIME when the client declared it or the message has 8-bit octets.
   const eightBit = envelope.eightBitMime === true || raw.some((byte) => byte > 0x7f);
   const utf8Header = hasUtf8Header(raw);
   let first = true;

@@ -90,7 +90,13 @@ async function submit(
   const prepared = await prepareSubmission(context, session, user, received, {
     id: transaction.id,
     recipients: entries.map((e) => e.route.address),
+    leavesOurDomains: entries.some(
+      (e) => e.route.kind === "remote" || e.route.remoteMembers.length > 0,
+    ),
   });
+  // Converted to 7 bit throughout (no UTF-8 header field left), BODY=8BITMIME no longer holds.
+  const sevenBit = prepared.converted && !prepared.raw.some((byte) => byte > 0x7f);
+  const flags = envelopeFlags(sevenBit ? { ...envelope, bodyType: "7bit" as const } : envelope);
   const from = envelope.mailFrom ? envelope.mailFrom.address : "";
 
   const direct = entries.filter((e) => e.route.kind === "local" && !wantsSuccessNotice(e.rcpt));
@@ -102,7 +108,7 @@ async function submit(
         from,
         recipients: direct.map((e) => e.route.address),
         raw: prepared.raw,
-        eightBit: envelope.bodyType === "8bitmime",
+        eightBit: envelope.bodyType === "8bitmime" && !sevenBit,
       });
       for (const reply of replies) {
         if (reply.code < 300) delivered.add(reply.address.toLowerCase());
@@ -135,7 +141,7 @@ async function submit(
         ...(dsn ? { dsn } : {}),
         origin: { kind: "submission", user: user.address, remoteAddress: session.remoteAddress },
         ...(envelope.requireTLS ? { requireTls: true } : {}),
-        ...envelopeFlags(envelope),
+        ...flags,
       });
     } catch (error) {
       throw serverFault(REPLIES.queueUnavailable, error);

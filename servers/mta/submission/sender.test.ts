@@ -213,6 +213,7 @@ describe("submission: where recipients go", () => {
     assert.equal(envelope.smtpUtf8, true);
     assert.equal(envelope.eightBitMime, true);
     assert.ok(stored.includes("Subject: Gr\u00fc\u00dfe"), "the header stays UTF-8");
+    assert.ok(stored.includes("\r\n\r\nHall=C3=B6\r\n"), "the body is converted (RFC 6152 §3)");
   });
 
   it("delivers a group's local members now and queues its remote member", async () => {
