@@ -9,7 +9,7 @@ import { runServer } from "../shared/lifecycle.ts";
 import { startWorkers, workerCount } from "../shared/workers.ts";
 import { openMailStore } from "../store/index.ts";
 import { mdaConfigSchema } from "./config.ts";
-import { CLOSE_TIMEOUT_MS } from "./limits.ts";
+import { CLOSE_TIMEOUT_MS, STORE_CACHE_KIB } from "./limits.ts";
 import { startMda } from "./server.ts";
 
 const code = await runServer({
@@ -30,7 +30,7 @@ const code = await runServer({
       ? parentLog.child({ worker: cluster.worker?.id, pid: process.pid })
       : parentLog;
     const directory = await openDirectory(config.directory, config.domains, log);
-    const store = openMailStore({ dataDir: config.dataDir });
+    const store = openMailStore({ dataDir: config.dataDir, cacheKiB: STORE_CACHE_KIB });
     // In a worker the primary owns the listening sockets: a worker must not unlink them.
     const server = await startMda(
       config,

@@ -22,8 +22,9 @@ export class AccountCore {
     readonly userId: string,
     path: string,
     pollIntervalMs?: number,
+    cacheKiB?: number,
   ) {
-    this.d = new Database(path);
+    this.d = new Database(path, cacheKiB);
     try {
       this.initialize(path);
     } catch (error) {

@@ -17,6 +17,12 @@ import { DatabaseSync, type StatementSync } from "node:sqlite";
 import { dirname, join } from "node:path";
 import { StoreError } from "../errors.ts";
 
+/**
+ * Page cache per connection, in KiB: room for the mailbox listings and search columns an IMAP
+ * session reads again and again. The MDA, which only appends, asks for less.
+ */
+export const DEFAULT_CACHE_KIB = 16_000;
+
 /** How long a writer waits for another process's transaction, in milliseconds. */
 export const BUSY_TIMEOUT_MS = 15_000;
 
@@ -33,7 +39,14 @@ export class Database {
   readonly db: DatabaseSync;
   private readonly statements = new Map<string, StatementSync>();
 
-  constructor(readonly path: string) {
+  /**
+   * @param cacheKiB SQLite page cache of this connection (default DEFAULT_CACHE_KIB). Each open
+   *   account has one, so a process with many accounts open multiplies it.
+   */
+  constructor(
+    readonly path: string,
+    cacheKiB = DEFAULT_CACHE_KIB,
+  ) {
     const dir = dirname(path);
     const created = !existsSync(dir);
     mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -47,7 +60,7 @@ export class Database {
         PRAGMA synchronous = FULL;
         PRAGMA foreign_keys = OFF;
         PRAGMA temp_store = MEMORY;
-        PRAGMA cache_size = -16000;
+        PRAGMA cache_size = -${Math.max(64, Math.floor(cacheKiB))};
         PRAGMA journal_size_limit = 67108864;
       `);
     } catch (error) {

@@ -3,6 +3,7 @@ import { randomBytes } from "node:crypto";
 import { test } from "node:test";
 import { isStoreError } from "../errors.ts";
 import { message, tempDataDir } from "../testing/fixtures.ts";
+import { accountPath, Database, DEFAULT_CACHE_KIB } from "./database.ts";
 import { SqliteMailStore } from "./sqlite-store.ts";
 
 test("accounts are listed by user id, each in its own database", async (t) => {
@@ -72,4 +73,17 @@ test("hostile bytes are stored and served as they came", async (t) => {
     "a header after NUL bytes is no header",
   );
   assert.equal((await inbox.metadata([[1, 100]])).length, samples.length);
+});
+
+test("the page cache per open account follows cacheKiB, 16,000 KiB by default", async (t) => {
+  const dataDir = await tempDataDir(t);
+  const cacheOf = (d: Database): number =>
+    (d.stmt("PRAGMA cache_size").get() as { cache_size: number }).cache_size;
+  const small = new Database(accountPath(dataDir, "a@example.com"), 2048);
+  t.after(() => small.close());
+  assert.equal(cacheOf(small), -2048);
+  const usual = new Database(accountPath(dataDir, "b@example.com"));
+  t.after(() => usual.close());
+  assert.equal(cacheOf(usual), -DEFAULT_CACHE_KIB);
+  assert.equal(DEFAULT_CACHE_KIB, 16_000);
 });

@@ -21,6 +21,11 @@ export interface SqliteStoreOptions {
   readonly idleCloseMs?: number;
   /** Change-notification poll interval in milliseconds. Default 200. */
   readonly pollIntervalMs?: number;
+  /**
+   * SQLite page cache per open account, in KiB. Default 16,000 (IMAP sessions re-read listings
+   * and search columns); a process that only delivers needs far less.
+   */
+  readonly cacheKiB?: number;
 }
 
 export class SqliteMailStore implements MailStore {
@@ -38,6 +43,7 @@ export class SqliteMailStore implements MailStore {
           userId,
           accountPath(this.options.dataDir, userId),
           this.options.pollIntervalMs,
+          this.options.cacheKiB,
         );
         this.cores.set(userId, core);
       }
