@@ -27,7 +27,9 @@ export const idle = defineCommand({
     );
     keepalive.unref();
     const untilDone = () =>
-      new Promise((resolve) => done.signal.addEventListener("abort", resolve));
+      done.signal.aborted
+        ? Promise.resolve()
+        : new Promise((resolve) => done.signal.addEventListener("abort", resolve));
     try {
       while (!done.signal.aborted) {
         if (state.kind !== "selected") {

@@ -2,8 +2,10 @@
  * The selected mailbox of a session: the store's MailboxView, the session's message view
  * (UIDs in sequence order) and what changed since the client was last told.
  *
- * Changes arrive as store events (other sessions, other processes) and mark the mailbox dirty;
- * `sync` then reads `changesSince` and tells the client, following RFC 9051 §7.5.1: EXISTS and
+ * Changes arrive as store events (other sessions, other processes) and mark the mailbox dirty,
+ * and `sync` also compares the mailbox's HIGHESTMODSEQ with the last one it saw (another
+ * process's commit reaches the events only at the store's next poll); it then reads
+ * `changesSince` and tells the client, following RFC 9051 §7.5.1: EXISTS and
  * flag FETCHes may go out during any command, EXPUNGE (or VANISHED, RFC 7162 §3.2.10) only when
  * the command allows it, since sequence numbers shift under it.
  */
@@ -109,6 +111,9 @@ export class SelectedMailbox {
 
   /** Resolves at the next change (IDLE), or when `signal` aborts. */
   waitForChange(signal: AbortSignal): Promise<void> {
+    // An abort event fires once: a signal aborted already (DONE came during the last sync or
+    // flush) would never wake this waiter.
+    if (signal.aborted) return Promise.resolve();
     return new Promise((resolve) => {
       const done = (): void => {
         this.#waiters.delete(done);
@@ -162,6 +167,15 @@ export class SelectedMailbox {
 
   /** Tells the client what changed: expunges (when `allowExpunge`), new messages, flag changes. */
   async sync(out: UpdateSink, allowExpunge: boolean, account: Account): Promise<void> {
+    if (!this.#dirty) {
+      // Commits of other processes (another IMAP worker, the MDA) reach this process's store
+      // events only at the store's next poll. A client that acts on one connection and then
+      // asks on another expects to see its change at once, as in one process (imaptest's
+      // scripted tests do): one read of the mailbox's HIGHESTMODSEQ, which every append, flag
+      // change and expunge raises, tells whether there is anything to look at.
+      const { highestModseq } = await this.store.status();
+      if (highestModseq > this.syncedModseq) this.#dirty = true;
+    }
     if (this.#dirty) {
       this.#dirty = false;
       const changes = await this.store.changesSince(this.syncedModseq);

@@ -4,7 +4,8 @@
  * forms), so the other session's sequence numbers never shift under it. IDLE pushes all.
  */
 import { after, before, describe, it } from "node:test";
-import { createEnv, loggedIn, message, seed, type TestEnv } from "../testing/harness.ts";
+import { openMailStore } from "../../store/index.ts";
+import { account, createEnv, loggedIn, message, seed, type TestEnv } from "../testing/harness.ts";
 
 describe("untagged updates between sessions", () => {
   let env: TestEnv;
@@ -154,6 +155,49 @@ describe("changes made by another session of this process", () => {
       S: * 1 EXISTS
       S: * 0 RECENT
       S: n OK NOOP completed
+    `);
+  });
+});
+
+describe("changes made by another process", () => {
+  // The sessions' store polls for other connections' commits once an hour: only the check at
+  // each command can show them (the seeding store is another connection, as another process).
+  let env: TestEnv;
+  let slow: TestEnv;
+  before(async () => {
+    env = await createEnv();
+    const store = openMailStore({ dataDir: env.dataDir, pollIntervalMs: 3_600_000 });
+    slow = { ...env, store, services: { ...env.services, store }, close: () => store.close() };
+  });
+  after(async () => {
+    await slow.close();
+    await env.close();
+  });
+
+  it("are visible to the next command at once, without waiting for the store's poll", async (t) => {
+    await seed(env, "carol", "INBOX", [message(), message()]);
+    const a = await loggedIn(t, slow, "carol", "INBOX");
+    await seed(env, "carol", "INBOX", [message()]);
+    await a.run(`
+      C: n NOOP
+      S: * 3 EXISTS
+      S: * 3 RECENT
+      S: n OK NOOP completed
+    `);
+    const other = await account(env, "carol");
+    try {
+      const inbox = await other.openMailbox("INBOX");
+      await inbox.storeFlags([[1, 1]], "add", ["\\Deleted"]);
+      await inbox.storeFlags([[2, 2]], "add", ["\\Flagged"]);
+      await inbox.expunge();
+    } finally {
+      await other.close();
+    }
+    await a.run(`
+      C: m NOOP
+      S: * 1 EXPUNGE
+      S: * 1 FETCH (UID 2 FLAGS (\\Flagged \\Recent))
+      S: m OK NOOP completed
     `);
   });
 });
