@@ -171,7 +171,7 @@ const spam: ServerPlan = {
 const webmail: ServerPlan = {
   name: "webmail",
   entry: join(ROOT, "servers/webmail/main.ts"),
-  runtimeConfig: ({ config, tls }) => {
+  runtimeConfig: ({ config, tls, dataDir, directory }) => {
     const { listen, ports } = config.local;
     const upstream = (port: number, security: "implicit" | "starttls") => ({
       host: listen,
@@ -193,6 +193,9 @@ const webmail: ServerPlan = {
       imap: upstream(ports.imaps, "implicit"),
       submission: upstream(ports.submission, "starttls"),
       caPath: tls.caPath,
+      // Users' settings; the directory for their own password change and address suggestions.
+      stateDir: join(dataDir, "webmail"),
+      directory,
       mtaStsPolicies: Object.fromEntries(
         config.domains.map((d) => [d.name, mtaStsPolicy(config, d.name)]),
       ),

@@ -1,10 +1,12 @@
 /**
  * The webmail's runtime config (MAILSTACK_CONFIG), written by the local runner or mounted. The
  * webmail is an ordinary client of our IMAP and submission servers: it needs where they are and
- * which CA to trust, never the store or the directory.
+ * which CA to trust, never the store. The directory only for a user's own password change and
+ * for address autocompletion.
  */
 import { isIP } from "node:net";
 import { z } from "zod";
+import { directoryRuntimeSchema } from "../shared/directory/open.ts";
 import {
   DEFAULT_ABSOLUTE_SESSION_SECONDS,
   DEFAULT_IDLE_SESSION_SECONDS,
@@ -72,6 +74,16 @@ export const webmailConfigSchema = z.strictObject({
   mtaStsPolicies: z.record(z.string(), z.string()).default({}),
   /** What autoconfig and autodiscover tell mail clients. */
   clientServices: z.array(clientServiceSchema).default([]),
+  /**
+   * Where the webmail keeps each user's settings (display name, signature, correspondents).
+   * Without it they are kept in memory only, and lost when the webmail restarts.
+   */
+  stateDir: z.string().min(1).optional(),
+  /**
+   * The directory, as the other servers reach it: for password changes and address
+   * autocompletion. Without it, neither is offered.
+   */
+  directory: directoryRuntimeSchema.optional(),
 });
 
 export type WebmailConfig = z.output<typeof webmailConfigSchema>;

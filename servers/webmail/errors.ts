@@ -17,9 +17,20 @@ export const ERRORS = {
   TOO_LARGE: { status: 413, text: "The request is too large.", userError: true },
   MEDIA_TYPE: { status: 415, text: "Expected application/json.", userError: true },
   LOGIN_THROTTLED: { status: 429, text: "Too many failed logins; wait.", userError: true },
+  PASSWORD_WRONG: { status: 403, text: "The current password is wrong.", userError: true },
+  PASSWORD_WEAK: {
+    status: 400,
+    text: "The new password is too short or too long.",
+    userError: true,
+  },
   INTERNAL: { status: 500, text: "Something went wrong on the server.", userError: false },
   IMAP_UNAVAILABLE: { status: 502, text: "The mail server cannot be reached.", userError: false },
   SEND_FAILED: { status: 502, text: "The message could not be sent.", userError: false },
+  DIRECTORY_UNAVAILABLE: {
+    status: 502,
+    text: "The directory cannot be reached; try again later.",
+    userError: false,
+  },
 } as const satisfies Record<string, { status: number; text: string; userError: boolean }>;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -9,10 +9,12 @@ import { createServer, type Server } from "node:https";
 import type { AddressInfo } from "node:net";
 import type { Endpoint, RunningServer } from "../shared/lifecycle.ts";
 import type { Logger } from "../shared/log.ts";
+import { openDirectory } from "../shared/directory/open.ts";
 import { composeRoutes } from "./api/compose-routes.ts";
 import { eventsRoute } from "./api/events-route.ts";
 import { mailRoutes } from "./api/mail-routes.ts";
 import { sessionRoutes } from "./api/session-routes.ts";
+import { settingsRoutes } from "./api/settings-routes.ts";
 import type { WebmailConfig } from "./config.ts";
 import { ApiError } from "./errors.ts";
 import { assetRoutes, buildAssets } from "./http/assets.ts";
@@ -24,6 +26,7 @@ import { sessionIdFrom } from "./session/cookies.ts";
 import { checkCsrf, checkOrigin } from "./session/request-guard.ts";
 import { SessionStore } from "./session/session-store.ts";
 import { LoginThrottle } from "./session/throttle.ts";
+import { SettingsStore } from "./settings/settings-store.ts";
 import { wellKnownRoutes } from "./well-known.ts";
 
 export interface WebmailServices {
@@ -48,6 +51,14 @@ export async function startWebmail(
   const sessions = new SessionStore<ImapAccount>(config.session, services.now);
   const throttle = new LoginThrottle(config.throttle, services.now);
   const assets = await buildAssets(`Mail · ${config.hostname}`);
+  const settings = new SettingsStore(config.stateDir);
+  if (config.stateDir === undefined) {
+    log.warn("no stateDir: users' settings are kept in memory and lost at a restart");
+  }
+  const directory =
+    config.directory === undefined
+      ? undefined
+      : await openDirectory(config.directory, config.domains, log);
 
   const routes: Route[] = [
     ...assetRoutes(assets),
@@ -59,7 +70,8 @@ export async function startWebmail(
       absoluteSeconds: config.session.absoluteSeconds,
     }),
     ...mailRoutes(),
-    ...composeRoutes({ upstream: config.submission, ca }),
+    ...composeRoutes({ upstream: config.submission, ca }, settings),
+    ...settingsRoutes({ settings, sessions, directory }),
     eventsRoute(),
   ];
 
@@ -99,6 +111,7 @@ export async function startWebmail(
       server.closeAllConnections();
       await sessions.endAll();
       await closed;
+      await directory?.close();
     },
   };
 }

@@ -1,4 +1,9 @@
-/** Sending (submission, then a copy in Sent) and saving drafts (to Drafts). */
+/**
+ * Sending (submission, then a copy in Sent) and saving drafts (to Drafts). The From name is the
+ * user's display name from the settings; the recipients of a sent message are remembered there
+ * for address autocompletion.
+ */
+import addressparser from "nodemailer/lib/addressparser";
 import { z } from "zod";
 import { ApiError } from "../errors.ts";
 import { readJson, sendJson } from "../http/respond.ts";
@@ -7,6 +12,7 @@ import { MAX_COMPOSE_BYTES } from "../limits.ts";
 import { folderFor, inMailbox } from "../mail/mailbox.ts";
 import { partContent, partsOf } from "../mail/message.ts";
 import { composeMessage, submit, type Draft, type SubmissionSettings } from "../mail/submit.ts";
+import type { SettingsStore } from "../settings/settings-store.ts";
 
 const recipientsSchema = z.array(z.string().trim().min(3).max(320)).max(100).default([]);
 const messageRefSchema = z.strictObject({
@@ -54,7 +60,11 @@ async function request(ctx: SessionContext): Promise<ComposeRequest> {
   return result.data;
 }
 
-async function draftOf(ctx: SessionContext, r: ComposeRequest): Promise<Draft> {
+async function draftOf(
+  ctx: SessionContext,
+  r: ComposeRequest,
+  settings: SettingsStore,
+): Promise<Draft> {
   const attachments: { filename: string; contentType: string; content: Buffer }[] =
     r.attachments.map((a) => ({
       filename: a.filename,
@@ -88,8 +98,9 @@ async function draftOf(ctx: SessionContext, r: ComposeRequest): Promise<Draft> {
     );
     attachments.push(...original);
   }
+  const { displayName } = await settings.get(ctx.session.address);
   return {
-    from: ctx.session.address,
+    from: displayName ? { name: displayName, address: ctx.session.address } : ctx.session.address,
     to: r.to,
     cc: r.cc,
     bcc: r.bcc,
@@ -109,7 +120,16 @@ async function removeDraft(ctx: SessionContext, draft: ComposeRequest["draft"]):
   ).catch(() => undefined);
 }
 
-export function composeRoutes(submission: SubmissionSettings): Route[] {
+/** The addresses (and names) of recipient fields as typed: `Name <a@b>, c@d`. */
+function recipientsOf(fields: readonly string[]): { address: string; name: string }[] {
+  return fields.flatMap((field) =>
+    addressparser(field, { flatten: true }).flatMap((a) =>
+      a.address ? [{ address: a.address, name: a.name }] : [],
+    ),
+  );
+}
+
+export function composeRoutes(submission: SubmissionSettings, settings: SettingsStore): Route[] {
   return [
     {
       method: "POST",
@@ -119,7 +139,7 @@ export function composeRoutes(submission: SubmissionSettings): Route[] {
         const r = await request(ctx);
         const recipients = [...r.to, ...r.cc, ...r.bcc];
         if (recipients.length === 0) throw new ApiError("BAD_REQUEST", "Add a recipient.");
-        const raw = await composeMessage(await draftOf(ctx, r), { keepBcc: false });
+        const raw = await composeMessage(await draftOf(ctx, r, settings), { keepBcc: false });
         const { address, password } = ctx.session;
         await submit(
           submission,
@@ -138,6 +158,11 @@ export function composeRoutes(submission: SubmissionSettings): Route[] {
           ).catch(() => undefined);
         }
         await removeDraft(ctx, r.draft);
+        await settings
+          .recordCorrespondents(address, recipientsOf(recipients))
+          .catch((error: unknown) =>
+            ctx.log.warn({ err: (error as Error).message }, "correspondents not saved"),
+          );
         ctx.log.info({ address, recipients: recipients.length, bytes: raw.length }, "sent");
         sendJson(ctx.res, 200, { sent: true });
       },
@@ -148,7 +173,7 @@ export function composeRoutes(submission: SubmissionSettings): Route[] {
       access: "session",
       async handle(ctx) {
         const r = await request(ctx);
-        const raw = await composeMessage(await draftOf(ctx, r), { keepBcc: true });
+        const raw = await composeMessage(await draftOf(ctx, r, settings), { keepBcc: true });
         const client = await ctx.session.resource.client();
         const drafts = await folderFor(client, "\\Drafts");
         const appended = await client.append(drafts, raw, ["\\Draft", "\\Seen"]);

@@ -1,9 +1,38 @@
 /**
  * The compose dialog: a modal <dialog> (focus stays inside), labelled fields, attachments read
  * in the browser and sent base64 in the JSON body, drafts saved every 30 s while it changes.
+ * To, Cc and Bcc suggest addresses as they are typed (address-complete.ts); the user's signature
+ * (settings) goes into every new message, reply and forward, above the quoted text.
  */
+import { attachAddressCompletion } from "./address-complete.ts";
 import { api, ApiError, postWithProgress } from "./api.ts";
 import { formatSize, h } from "./dom.ts";
+
+interface ComposeSettings {
+  readonly signature: string;
+}
+
+let composeSettings: Promise<ComposeSettings> | undefined;
+
+/** The settings compose uses, asked once per page; the settings page replaces them when saved. */
+function loadComposeSettings(): Promise<ComposeSettings> {
+  composeSettings ??= api.get<ComposeSettings>("/api/settings").catch(() => {
+    composeSettings = undefined;
+    return { signature: "" };
+  });
+  return composeSettings;
+}
+
+export function setComposeSettings(settings: ComposeSettings): void {
+  composeSettings = Promise.resolve(settings);
+}
+
+/** `text` with the signature above it (and above any quote), after the usual "-- " line. */
+export function withSignature(text: string, signature: string): string {
+  if (signature.trim() === "") return text;
+  const gap = text === "" || text.startsWith("\n") ? "" : "\n\n";
+  return `\n\n-- \n${signature}${gap}${text}`;
+}
 
 export interface ComposeInit {
   to?: string;
@@ -44,26 +73,41 @@ let counter = 0;
 
 export function openCompose(init: ComposeInit, onDone: (message: string) => void): void {
   const id = `compose-${++counter}`;
-  const field = (name: string, label: string, value = "", type = "text") => {
+  const field = (name: string, label: string, value = "", addresses = false) => {
     const input = h("input", {
       id: `${id}-${name}`,
       name,
-      type,
+      type: "text",
       value,
       autocomplete: name === "subject" ? "off" : "email",
-      multiple: type === "email",
     });
+    const suggestions = addresses ? attachAddressCompletion(input) : null;
     return {
       input,
-      row: h("div", { class: "field" }, h("label", { for: input.id }, label), input),
+      row: h(
+        "div",
+        { class: addresses ? "field address-field" : "field" },
+        h("label", { for: input.id }, label),
+        input,
+        suggestions,
+      ),
     };
   };
-  const to = field("to", "To", init.to ?? "");
-  const cc = field("cc", "Cc", init.cc ?? "");
-  const bcc = field("bcc", "Bcc");
+  const to = field("to", "To", init.to ?? "", true);
+  const cc = field("cc", "Cc", init.cc ?? "", true);
+  const bcc = field("bcc", "Bcc", "", true);
   const subject = field("subject", "Subject", init.subject ?? "");
   const text = h("textarea", { id: `${id}-text`, name: "text", rows: 14 });
   text.value = init.text ?? "";
+  const initialText = text.value;
+  void loadComposeSettings().then(({ signature }) => {
+    // Only into a message nobody has typed in yet.
+    if (text.value === initialText && !dirty) {
+      text.value = withSignature(initialText, signature);
+      text.setSelectionRange(0, 0);
+    }
+    dialog.dataset.signature = "ready";
+  });
   const files = h("input", { id: `${id}-files`, type: "file", multiple: true });
   const fileList = h("ul", { class: "uploads", "aria-label": "Attachments" });
   const status = h("p", { class: "status", role: "status" });

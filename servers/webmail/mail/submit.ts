@@ -10,7 +10,8 @@ import type { Upstream } from "../config.ts";
 import { ApiError } from "../errors.ts";
 
 export interface Draft {
-  readonly from: string;
+  /** The user's address, with their display name when they gave one. */
+  readonly from: string | { readonly name: string; readonly address: string };
   readonly to: readonly string[];
   readonly cc: readonly string[];
   readonly bcc: readonly string[];
@@ -28,7 +29,7 @@ export interface Draft {
 /** The RFC 5322 message; `keepBcc` for a saved draft, which must remember its Bcc. */
 export function composeMessage(draft: Draft, options: { keepBcc: boolean }): Promise<Buffer> {
   const mail: Mail.Options = {
-    from: draft.from,
+    from: typeof draft.from === "string" ? draft.from : { ...draft.from },
     to: [...draft.to],
     cc: [...draft.cc],
     bcc: [...draft.bcc],
