@@ -16,6 +16,7 @@ import {
   type ListRow,
 } from "./list-view.ts";
 import { parseSearch, type SearchTerms } from "./search.ts";
+import { openSettings } from "./settings.ts";
 import { installShortcuts } from "./shortcuts.ts";
 
 const USE_LABEL: Record<string, string> = {
@@ -811,6 +812,15 @@ export async function startApp(root: HTMLElement, address: string): Promise<void
       "Compose",
     ),
     h("span", { class: "me" }, state.address),
+    h(
+      "button",
+      {
+        type: "button",
+        id: "settings",
+        onclick: () => void openSettings(say).catch(fail),
+      },
+      "Settings",
+    ),
     h(
       "button",
       {
