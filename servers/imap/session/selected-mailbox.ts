@@ -2,10 +2,9 @@
  * The selected mailbox of a session: the store's MailboxView, the session's message view
  * (UIDs in sequence order) and what changed since the client was last told.
  *
- * Changes arrive as store events (other sessions, other processes) and mark the mailbox dirty,
- * and `sync` also compares the mailbox's HIGHESTMODSEQ with the last one it saw (another
- * process's commit reaches the events only at the store's next poll); it then reads
- * `changesSince` and tells the client, following RFC 9051 §7.5.1: EXISTS and
+ * Changes arrive as store events (other sessions, other processes) and mark the mailbox dirty
+ * (for IDLE); `sync` reads `changesSince` the last MODSEQ it saw, whether dirty or not (another
+ * process's commit reaches the events only at the store's next poll), and tells the client, following RFC 9051 §7.5.1: EXISTS and
  * flag FETCHes may go out during any command, EXPUNGE (or VANISHED, RFC 7162 §3.2.10) only when
  * the command allows it, since sequence numbers shift under it.
  */
@@ -167,61 +166,53 @@ export class SelectedMailbox {
 
   /** Tells the client what changed: expunges (when `allowExpunge`), new messages, flag changes. */
   async sync(out: UpdateSink, allowExpunge: boolean, account: Account): Promise<void> {
-    if (!this.#dirty) {
-      // Commits of other processes (another IMAP worker, the MDA) reach this process's store
-      // events only at the store's next poll. A client that acts on one connection and then
-      // asks on another expects to see its change at once, as in one process (imaptest's
-      // scripted tests do): one read of the mailbox's HIGHESTMODSEQ, which every append, flag
-      // change and expunge raises, tells whether there is anything to look at.
-      const { highestModseq } = await this.store.status();
-      if (highestModseq > this.syncedModseq) this.#dirty = true;
+    // Commits of other processes (another IMAP worker, the MDA) reach this process's store
+    // events only at the store's next poll. A client that acts on one connection and then asks
+    // on another expects to see its change at once, as in one process (imaptest's scripted
+    // tests do), so every sync asks what changed after the last MODSEQ seen: two indexed range
+    // reads that find nothing when nothing changed (`status()` could count \Recent messages).
+    this.#dirty = false;
+    const changes = await this.store.changesSince(this.syncedModseq);
+    for (const uid of changes.vanished) if (this.view.has(uid)) this.#expunged.add(uid);
+    const maxUid = this.view.maxUid;
+    const added: number[] = [];
+    const updated: MessageSummary[] = [];
+    let newKeyword = false;
+    for (const message of changes.changed) {
+      if (message.uid > maxUid) added.push(message.uid);
+      else if (this.view.has(message.uid) && !this.#expunged.has(message.uid)) {
+        const reported = this.#reported.get(message.uid);
+        if (reported === undefined || reported < message.modseq) updated.push(message);
+      }
+      if (message.flags.some((f) => !f.startsWith("\\") && !this.keywords.includes(f))) {
+        newKeyword = true;
+      }
     }
-    if (this.#dirty) {
-      this.#dirty = false;
-      const changes = await this.store.changesSince(this.syncedModseq);
-      for (const uid of changes.vanished) if (this.view.has(uid)) this.#expunged.add(uid);
-      const maxUid = this.view.maxUid;
-      const added: number[] = [];
-      const updated: MessageSummary[] = [];
-      let newKeyword = false;
-      for (const message of changes.changed) {
-        if (message.uid > maxUid) added.push(message.uid);
-        else if (this.view.has(message.uid) && !this.#expunged.has(message.uid)) {
-          const reported = this.#reported.get(message.uid);
-          if (reported === undefined || reported < message.modseq) updated.push(message);
-        }
-        if (message.flags.some((f) => !f.startsWith("\\") && !this.keywords.includes(f))) {
-          newKeyword = true;
-        }
+    this.#reported.clear();
+    this.syncedModseq = Math.max(this.syncedModseq, changes.highestModseq);
+    if (newKeyword) {
+      this.keywords = await account.keywords();
+      out.send(this.flagsResponse());
+      out.send([atom("OK"), atom(`[${this.permanentFlagsCode()}] Flags changed`)]);
+    }
+    if (allowExpunge) this.#sendExpunges(out);
+    if (added.length > 0) {
+      this.view.append(added);
+      out.send([this.view.count, atom("EXISTS")]);
+      if (this.options.claimRecent) {
+        for (const uid of await this.store.claimRecent()) this.recent.add(uid);
+        let recent = 0;
+        for (const uid of this.recent) if (this.view.has(uid)) recent++;
+        out.send([recent, atom("RECENT")]);
       }
-      this.#reported.clear();
-      this.syncedModseq = Math.max(this.syncedModseq, changes.highestModseq);
-      if (newKeyword) {
-        this.keywords = await account.keywords();
-        out.send(this.flagsResponse());
-        out.send([atom("OK"), atom(`[${this.permanentFlagsCode()}] Flags changed`)]);
-      }
-      if (allowExpunge) this.#sendExpunges(out);
-      if (added.length > 0) {
-        this.view.append(added);
-        out.send([this.view.count, atom("EXISTS")]);
-        if (this.options.claimRecent) {
-          for (const uid of await this.store.claimRecent()) this.recent.add(uid);
-          let recent = 0;
-          for (const uid of this.recent) if (this.view.has(uid)) recent++;
-          out.send([recent, atom("RECENT")]);
-        }
-      }
-      for (const message of updated) {
-        const seq = this.view.seqOf(message.uid);
-        if (seq === undefined) continue;
-        const data: Value[] = [atom("UID"), message.uid, atom("FLAGS")];
-        data.push(this.flags(message.uid, message.flags));
-        if (out.condstore) data.push(atom("MODSEQ"), [message.modseq]);
-        out.send([seq, atom("FETCH"), data]);
-      }
-    } else if (allowExpunge) {
-      this.#sendExpunges(out);
+    }
+    for (const message of updated) {
+      const seq = this.view.seqOf(message.uid);
+      if (seq === undefined) continue;
+      const data: Value[] = [atom("UID"), message.uid, atom("FLAGS")];
+      data.push(this.flags(message.uid, message.flags));
+      if (out.condstore) data.push(atom("MODSEQ"), [message.modseq]);
+      out.send([seq, atom("FETCH"), data]);
     }
   }
 
