@@ -123,16 +123,19 @@ export function mailRoutes(): Route[] {
       // Selected read-write like every other request: switching to EXAMINE and back would
       // cost a SELECT each time (the message's own request runs beside this one).
       const content = await inMailbox(client, folder, () => htmlAndImages(client, uid));
-      const { html, blockedImages } =
+      const { html, css, blockedImages } =
         content.html === undefined
-          ? { html: `<pre>${textToHtml(content.text ?? "")}</pre>`, blockedImages: 0 }
+          ? { html: `<pre>${textToHtml(content.text ?? "")}</pre>`, css: "", blockedImages: 0 }
           : sanitizeMessageHtml(content.html, {
               remoteImages,
               inlineImage: (id) => content.images.get(id),
             });
+      // The message's own styles (sanitized, scoped to its element) come after ours.
       const document = `<!doctype html><html><head><meta charset="utf-8"><title>${escapeHtml(
         String(uid),
-      )}</title><style>body{font:14px/1.45 system-ui,sans-serif;margin:12px;color:#1d1d1f;word-wrap:break-word}pre{white-space:pre-wrap;font:inherit}img{max-width:100%;height:auto}</style></head><body data-blocked-images="${blockedImages}">${html}</body></html>`;
+      )}</title><style>body{font:14px/1.45 system-ui,sans-serif;margin:12px;color:#1d1d1f;word-wrap:break-word}pre{white-space:pre-wrap;font:inherit}img{max-width:100%;height:auto}</style>${
+        css === "" ? "" : `<style>${css}</style>`
+      }</head><body data-blocked-images="${blockedImages}"><div data-mailstack-message>${html}</div></body></html>`;
       ctx.res.writeHead(200, {
         ...COMMON_HEADERS,
         "X-Frame-Options": "SAMEORIGIN",

@@ -1,11 +1,13 @@
 /**
  * Message HTML made safe to show: sanitize-html with an allow list (no script, no event handler,
  * no form, no frame, no `javascript:`), links that open a new window without access to us, inline
- * (cid:) images embedded, and remote images removed until the user allows them. The result is
+ * (cid:) images embedded, and remote images removed until the user allows them. <style> blocks
+ * come out separately, sanitized and scoped (sanitize-css.ts). The result is
  * shown in a sandboxed frame whose CSP forbids script and remote loads anyway: this is the first
  * of two walls, not the only one.
  */
 import sanitizeHtml from "sanitize-html";
+import { sanitizeStylesheet, styleBlocks } from "./sanitize-css.ts";
 
 export interface SanitizeOptions {
   /** Keep http(s) images; otherwise they are removed and counted. */
@@ -16,6 +18,8 @@ export interface SanitizeOptions {
 
 export interface SanitizedHtml {
   readonly html: string;
+  /** The message's <style> blocks, sanitized and scoped to MESSAGE_SCOPE (sanitize-css.ts). */
+  readonly css: string;
   /** How many remote images were removed (offer "show images" when above 0). */
   readonly blockedImages: number;
 }
@@ -50,6 +54,9 @@ const PRESENTATION = [
   "colspan",
   "rowspan",
   "style",
+  // Newsletters' style sheets select by class and id (they are scoped to the message).
+  "class",
+  "id",
 ];
 
 /**
@@ -143,7 +150,8 @@ export function sanitizeMessageHtml(html: string, options: SanitizeOptions): San
       },
     },
   });
-  return { html: result, blockedImages };
+  const sheet = sanitizeStylesheet(styleBlocks(html).join("\n"), options);
+  return { html: result, css: sheet.css, blockedImages: blockedImages + sheet.blockedImages };
 }
 
 /** Plain text as HTML: escaped, links made clickable the same safe way. */

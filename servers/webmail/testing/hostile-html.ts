@@ -24,6 +24,47 @@ export function hostileHtml(base: string): readonly (readonly [string, string])[
       `<div style="background-image: u\\72l(${ping("css-escaped.png")})">x</div>`,
     ],
     ["style element with import", `<style>@import url(${ping("import.css")});</style><p>x</p>`],
+    // Style sheets are kept (sanitized, scoped): each of these must still load nothing.
+    [
+      "style: remote background",
+      `<style>.bg{background:#eee url(${ping("style-bg.png")})}</style><div class="bg">x</div>`,
+    ],
+    [
+      "style: font-face",
+      `<style>@font-face{font-family:f;src:url(${ping("font.woff")})}p{font-family:f}</style><p>x</p>`,
+    ],
+    [
+      "style: escaped url",
+      `<style>.e{background:u\\72l(${ping("style-escaped.png")})}</style><div class="e">x</div>`,
+    ],
+    [
+      "style: expression, behavior, binding",
+      `<style>.x{width:expression(alert(1));behavior:url(${ping("b.htc")});-moz-binding:url(${ping("b.xml")})}</style><div class="x">x</div>`,
+    ],
+    [
+      "style: cursor, list and content images",
+      `<style>a{cursor:url(${ping("c.cur")}),auto}li{list-style-image:url(${ping("li.png")})}p::before{content:url(${ping("before.png")})}</style><ul><li><a href="https://example.com/">x</a></li></ul><p>x</p>`,
+    ],
+    [
+      "style: image-set",
+      `<style>.s{background-image:image-set("${ping("set.png")}" 1x)}</style><div class="s">x</div>`,
+    ],
+    [
+      "style: media and nested rules",
+      `<style>@media screen{.m{background:url(${ping("media.png")})}}.n{color:red;& p{background:url(${ping("nested.png")})}}</style><div class="m n"><p>x</p></div>`,
+    ],
+    [
+      "style: variables",
+      `<style>.v{--u:url(${ping("var.png")});background:var(--u)}</style><div class="v">x</div>`,
+    ],
+    [
+      "style: closes its element",
+      `<style>p{color:red}</style ><style>.c{font-family:"</style><script>${js("style-close")}</script>"}</style><p class="c">x</p>`,
+    ],
+    [
+      "style: fixed overlay",
+      `<style>.o{position:fixed;top:0;left:0;width:100%;height:100%;background:#fff;z-index:99}</style><div class="o">Session expired: log in again</div>`,
+    ],
     ["SVG with script", `<svg><script>${js("svg-script")}</script><circle r="5"/></svg>`],
     ["SVG onload", `<svg onload="${js("svg-onload")}"></svg>`],
     ["meta refresh", `<meta http-equiv="refresh" content="0;url=${ping("refresh")}">`],
