@@ -18,20 +18,29 @@ export function stackFilePath(stack: string): string {
   return join(ROOT, "stacks", `Pulumi.${stack}.yaml`);
 }
 
-export async function planCommand(options: {
-  stack: string | undefined;
-  config?: string | undefined;
-  json: boolean;
-  zoneDir: string | undefined;
-}): Promise<number> {
+/** Where the command writes; tests pass their own. */
+export interface PlanIo {
+  readonly stdout: { write(text: string): unknown };
+  readonly stderr: { write(text: string): unknown };
+}
+
+export async function planCommand(
+  options: {
+    stack: string | undefined;
+    config?: string | undefined;
+    json: boolean;
+    zoneDir: string | undefined;
+  },
+  io: PlanIo = process,
+): Promise<number> {
   if (options.stack === undefined && options.config === undefined) {
-    process.stderr.write(
+    io.stderr.write(
       "mailstack plan: --stack <env> is required (stacks/Pulumi.<env>.yaml), or --config FILE for a local run's stack file\n",
     );
     return 64;
   }
   if (options.stack !== undefined && options.config !== undefined) {
-    process.stderr.write("mailstack plan: give --stack <env> or --config FILE, not both\n");
+    io.stderr.write("mailstack plan: give --stack <env> or --config FILE, not both\n");
     return 64;
   }
   let plan;
@@ -54,7 +63,7 @@ export async function planCommand(options: {
       await writeFile(join(options.zoneDir, `${zone.zone}.zone`), zone.zoneFile);
     }
   }
-  process.stdout.write(
+  io.stdout.write(
     options.json ? `${JSON.stringify(plan, null, 2)}\n` : renderPlan(plan, config, localKeysDir),
   );
   return 0;

@@ -5,28 +5,23 @@
  * webmail's HTTP API with a real session).
  */
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { once } from "node:events";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer, type AddressInfo } from "node:net";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { tmpdir } from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
-import { promisify } from "node:util";
 import { ImapFlow } from "imapflow";
 import { stringify } from "yaml";
+import { planCommand } from "../../cli/plan/plan-command.ts";
 import type { Plan } from "../../cli/plan/plan.ts";
 import { queueCommand } from "../../cli/queue/queue-command.ts";
+import { SERVERS } from "../../cli/runner/servers.ts";
 import { startRunner, type Runner } from "../../cli/runner/start.ts";
 import type { QueueEntryView } from "../../servers/mta/queue/admin.ts";
 import { loadStackFile } from "../../stacks/load.ts";
 import type { DkimSelector } from "../../stacks/schema/dkim.ts";
 import { freeRunnerPorts } from "./ports.ts";
-
-const run = promisify(execFile);
-const ROOT = resolve(import.meta.dirname, "../..");
-const TSX = join(ROOT, "node_modules/.bin/tsx");
-const CLI = join(ROOT, "cli/main.ts");
 
 /** Bounds every wait for work done in the background (queues, delivery); generous for 2 busy cores. */
 export const WAIT_MS = 90_000;
@@ -78,6 +73,8 @@ export interface OrganisationSpec {
   readonly dmarcPolicy: "none" | "quarantine" | "reject";
   /** The port every organisation's MX listens on and delivers to. */
   readonly smtpPort: number;
+  /** The servers its runner starts; default all. */
+  readonly servers?: readonly string[];
 }
 
 export interface MessageCopy {
@@ -157,18 +154,23 @@ export class Organisation {
     await writeFile(this.stackFile, stringify({ config }));
   }
 
-  /** `mailstack plan --config <stack file> --zone-dir DIR`: this organisation's zone file. */
+  /**
+   * `mailstack plan --config <stack file> --json --zone-dir DIR`: this organisation's zone file.
+   * The command runs in this process (cli/plan/local-plan.test.ts runs it as a program), which
+   * spares a TypeScript start per zone on a busy machine.
+   */
   async plannedZone(): Promise<{ zone: string; text: string }> {
     const zoneDir = join(this.dir, "zones");
-    const { stdout } = await run(TSX, [
-      CLI,
-      "plan",
-      "--config",
-      this.stackFile,
-      "--json",
-      "--zone-dir",
-      zoneDir,
-    ]);
+    let stdout = "";
+    let stderr = "";
+    const code = await planCommand(
+      { stack: undefined, config: this.stackFile, json: true, zoneDir },
+      {
+        stdout: { write: (t: string) => (stdout += t) },
+        stderr: { write: (t: string) => (stderr += t) },
+      },
+    );
+    assert.equal(code, 0, stderr);
     const plan = JSON.parse(stdout) as Plan;
     assert.deepEqual(
       plan.zones.map((z) => z.zone),
@@ -185,6 +187,7 @@ export class Organisation {
       config,
       source: this.stackFile,
       baseDir: this.dir,
+      servers: SERVERS.filter((s) => this.spec.servers?.includes(s.name) ?? true),
       onOutput: (server, line) => {
         this.output.push(`${server}: ${line}`);
         if (this.output.length > 400) this.output.splice(0, 200);
