@@ -10,6 +10,7 @@ export function insertContent(d: Database, message: PreparedMessage): number {
   const { raw, search: s } = message;
   const headerSize = message.mime.bodyStart;
   const bodyChunks = Math.ceil((raw.byteLength - headerSize) / CHUNK_SIZE);
+  const rawSearchable = bodyChunks <= 1;
   const row = d
     .stmt(
       `INSERT INTO contents (refs, size, header_size, chunks, sent_time, sent_zone, s_subject,
@@ -39,7 +40,7 @@ export function insertContent(d: Database, message: PreparedMessage): number {
       JSON.stringify(s.references),
       JSON.stringify(message.envelope),
       JSON.stringify(message.mime),
-      s.bodyIsRaw ? 1 : 0,
+      s.bodyIsRaw && rawSearchable ? 1 : 0,
     ) as { id: number };
   const id = row.id;
   const insertChunk = d.stmt("INSERT INTO chunks (id, data) VALUES (?, ?)");
@@ -49,8 +50,13 @@ export function insertContent(d: Database, message: PreparedMessage): number {
     insertChunk.run(id * CHUNK_SPAN + n + 1, raw.subarray(start, start + CHUNK_SIZE));
   }
   d.stmt("INSERT INTO header_texts (content_id, text) VALUES (?, ?)").run(id, s.headers);
-  if (s.body !== "")
-    d.stmt("INSERT INTO body_texts (content_id, text) VALUES (?, ?)").run(id, s.body);
+  // Search reads a raw body from its one chunk; were chunks ever smaller than the body text
+  // kept (MAX_BODY_TEXT), such a body would get its lowercased text stored like any other.
+  const body =
+    s.bodyIsRaw && !rawSearchable
+      ? Buffer.from(raw.subarray(headerSize)).toString("latin1").toLowerCase()
+      : s.body;
+  if (body !== "") d.stmt("INSERT INTO body_texts (content_id, text) VALUES (?, ?)").run(id, body);
   return id;
 }
 
