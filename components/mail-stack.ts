@@ -132,6 +132,11 @@ export class MailStack extends pulumi.ComponentResource {
         url: directory.adminUrl,
         bindDN: directory.adminDN,
         bindPassword: adminPassword.value,
+        // The directory answers nothing in clear; its certificate is the stack's.
+        startTls: this.tls.caCertificatePem.apply((ca) => ({
+          servername: config.hostname,
+          ...(ca === undefined ? {} : { ca }),
+        })),
         ownedBase: desired.ownedBase,
         entries: desired.entries,
         passwords: servicePassword.value.apply((password) => ({

@@ -1,7 +1,9 @@
-# The directory: Debian's OpenLDAP (slapd) with the standard schemas the servers read and the
-# argon2 password module, run as a non-root user. The package's own example database is removed:
-# the entrypoint creates ours on first start. Its entrypoint writes slapd's config from
-# /etc/mailstack/directory.env and the admin password secret (images/directory/entrypoint.sh).
+# The directory: Debian's OpenLDAP (slapd) with the standard schemas the servers read, our own
+# small schema (images/directory/mailstack.schema: the quota) and the argon2 password module, run
+# as a non-root user on a read-only root file system. The package's own example database is
+# removed: the entrypoint creates ours on first start. It writes slapd's config into /tmp (a
+# tmpfs) from /etc/mailstack/directory.env, the admin password secret and the certificate
+# (images/directory/entrypoint.sh).
 #   podman build -f images/directory.Dockerfile -t mailstack-directory .
 ARG BASE_IMAGE=docker.io/library/debian:bookworm-slim
 FROM ${BASE_IMAGE}
@@ -10,8 +12,9 @@ RUN apt-get update -qq \
  && rm -rf /var/lib/apt/lists/* /etc/ldap/slapd.d /var/lib/ldap/* \
  && groupadd --gid 10002 directory \
  && useradd --uid 10002 --gid 10002 --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin directory \
- && mkdir -p /var/lib/ldap /etc/mailstack/tls /run/secrets \
+ && mkdir -p /var/lib/ldap /etc/mailstack/tls /etc/mailstack/secrets \
  && chown 10002:10002 /var/lib/ldap
+COPY images/directory/mailstack.schema /etc/ldap/schema/mailstack.schema
 COPY images/directory/entrypoint.sh /usr/local/bin/mailstack-directory
 USER 10002:10002
 ENTRYPOINT ["/usr/local/bin/mailstack-directory"]

@@ -2,15 +2,17 @@
  * The stack's containers, run for real with podman from the specs `pulumi up` declares
  * (containerSpecs -> podman.ts), on loopback and free ports: the dev stack's users, aliases and
  * groups reconciled into the directory container and read by the servers' LDAP backend as the
- * service account; every server healthy; alice's mail to bob through submission, the LMTP socket
- * volume, IMAP and POP3; the webmail over HTTPS; a clean stop and a restart that keeps the mail;
- * the directory kept on its volume when its container is replaced.
+ * service account over StartTLS (the directory answers nothing in clear); every server healthy on
+ * a read-only root file system; alice's mail to bob through submission, the LMTP socket volume,
+ * IMAP and POP3; the webmail over HTTPS; `mailstack backup` of the volumes in a one-off container
+ * while the servers run; a clean stop and a restart that keeps the mail; `mailstack restore`
+ * into emptied volumes; the directory kept on its volume when its container is replaced.
  *
  * Needs podman and the images built (`.ci/run` builds them); skipped, saying why, otherwise.
  */
 import assert from "node:assert/strict";
 import { generateKeyPairSync, randomBytes } from "node:crypto";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { chown, mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
 import https from "node:https";
 
 import { tmpdir } from "node:os";
@@ -19,9 +21,10 @@ import { after, before, describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { connect as connectTls } from "node:tls";
 import { ImapFlow } from "imapflow";
-import { Client } from "ldapts";
+import { Client, ResultCodeError } from "ldapts";
 import nodemailer from "nodemailer";
 import { containerSpecs, type StackContainers } from "../components/containers/container-specs.ts";
+import { dataVolumeMounts, podmanDataCommandArgs } from "../components/containers/podman.ts";
 import { directoryEntries } from "../components/directory/directory-entries.ts";
 import {
   ldapSyncProvider,
@@ -32,7 +35,12 @@ import { ensureLocalCa, issueServerCertificate } from "../servers/shared/tls/loc
 import { loadStackFile } from "../stacks/load.ts";
 import type { StackConfig } from "../stacks/schema.ts";
 import { freePort } from "./helpers/ports.ts";
-import { podmanStack, podmanUnavailable, type PodmanStack } from "./helpers/podman-stack.ts";
+import {
+  podman as runPodman,
+  podmanStack,
+  podmanUnavailable,
+  type PodmanStack,
+} from "./helpers/podman-stack.ts";
 import { skipWhenMissing } from "./helpers/required-tools.ts";
 
 const ROOT = resolve(import.meta.dirname, "..");
@@ -41,9 +49,21 @@ const STARTUP_TRIES = 150;
 /** How many times a server's health check is run before it counts as failed (200 ms apart). */
 const HEALTH_TRIES = 25;
 
-async function binds(url: string, dn: string, password: string): Promise<boolean> {
+/** The directory's certificate: the CA that signed it and the name on it, for StartTLS. */
+interface DirectoryTls {
+  readonly ca: string;
+  readonly servername: string;
+}
+
+async function binds(
+  url: string,
+  tls: DirectoryTls,
+  dn: string,
+  password: string,
+): Promise<boolean> {
   const client = new Client({ url, connectTimeout: 1000, timeout: 2000 });
   try {
+    await client.startTLS(tls);
     await client.bind(dn, password);
     return true;
   } catch {
@@ -71,11 +91,14 @@ describe("the stack's containers, run with podman from the declared specs", { sk
   let url: string;
   let inputs: LdapSyncInputs;
   let caPem: string;
+  let tls: DirectoryTls;
+  let backups: string;
+  const SERVER_IMAGE = "localhost/mailstack-server:latest";
 
   async function waitForDirectory(): Promise<void> {
     const { adminDN } = stack.directory;
     for (let i = 0; i < STARTUP_TRIES; i++) {
-      if (await binds(url, adminDN, adminPassword)) return;
+      if (await binds(url, tls, adminDN, adminPassword)) return;
       await sleep(100);
     }
     const directory = stack.containers.find((c) => c.server === "directory");
@@ -109,6 +132,11 @@ describe("the stack's containers, run with podman from the declared specs", { sk
     scratch = await mkdtemp(join(tmpdir(), "mailstack-containers-"));
     const ca = await ensureLocalCa(join(scratch, "ca"));
     caPem = ca.caCert;
+    tls = { ca: caPem, servername: config.hostname };
+    // Where the one-off backup containers write, owned by the servers' user.
+    backups = join(scratch, "backups");
+    await mkdir(backups);
+    await chown(backups, 10001, 10001);
     const cert = await issueServerCertificate(ca, {
       dnsNames: [config.hostname],
       ipAddresses: [],
@@ -145,6 +173,7 @@ describe("the stack's containers, run with podman from the declared specs", { sk
       url,
       bindDN: stack.directory.adminDN,
       bindPassword: adminPassword,
+      startTls: tls,
       ownedBase: desired.ownedBase,
       entries: desired.entries,
       passwords: { ...desired.passwords, [desired.serviceDN]: { password: servicePassword } },
@@ -214,6 +243,8 @@ describe("the stack's containers, run with podman from the declared specs", { sk
       baseDN: stack.directory.baseDN,
       bindDN: stack.directory.serviceDN,
       bindPassword: servicePassword,
+      startTls: true,
+      ...tls,
     });
     try {
       return await fn(backend);
@@ -226,7 +257,10 @@ describe("the stack's containers, run with podman from the declared specs", { sk
     const created = await ldapSyncProvider.create(inputs);
     assert.equal(created.outs.lastApply.added, 8);
     await asServers(async (backend) => {
-      assert.equal((await backend.checkPassword("alice@dev.example.test", "alice-dev")).kind, "ok");
+      const alice = await backend.checkPassword("alice@dev.example.test", "alice-dev");
+      assert.equal(alice.kind, "ok");
+      // The quota of the stack file, through our schema's attribute.
+      assert.equal(alice.kind === "ok" && alice.user.quotaBytes, 2 ** 30);
       assert.equal(
         (await backend.checkPassword("bob@dev.example.test", "wrong")).kind,
         "wrong-password",
@@ -246,6 +280,7 @@ describe("the stack's containers, run with podman from the declared specs", { sk
   it("lets the service account read entries but never a password", async () => {
     const client = new Client({ url });
     try {
+      await client.startTLS(tls);
       await client.bind(stack.directory.serviceDN, servicePassword);
       const { searchEntries } = await client.search(stack.directory.baseDN, {
         scope: "sub",
@@ -259,12 +294,38 @@ describe("the stack's containers, run with podman from the declared specs", { sk
     } finally {
       await client.unbind();
     }
-    assert.equal(await binds(url, stack.directory.serviceDN, "not-the-password"), false);
+    assert.equal(await binds(url, tls, stack.directory.serviceDN, "not-the-password"), false);
+  });
+
+  it("answers nothing in clear: a bind without StartTLS is refused before the password is checked", async () => {
+    const client = new Client({ url, connectTimeout: 2000, timeout: 5000 });
+    try {
+      await assert.rejects(
+        client.bind(stack.directory.serviceDN, servicePassword),
+        (error: unknown) => {
+          // confidentialityRequired (RFC 4511 §4.1.9): so the servers, which log in below, use TLS.
+          assert.ok(error instanceof ResultCodeError, String(error));
+          assert.equal(error.code, 13);
+          return true;
+        },
+      );
+    } finally {
+      await client.unbind().catch(() => undefined);
+    }
   });
 
   it("starts every server container from its spec, each passing its own health check", async () => {
     const servers = stack.containers.filter((c) => c.server !== "directory");
     for (const spec of servers) await podman.start(spec);
+    for (const spec of stack.containers) {
+      const readOnly = await runPodman([
+        "inspect",
+        "--format",
+        "{{.HostConfig.ReadonlyRootfs}}",
+        spec.name,
+      ]);
+      assert.equal(readOnly.trim(), "true", `${spec.server} runs on a writable root`);
+    }
     const unhealthy: string[] = [];
     for (const spec of servers) {
       let ok = false;
@@ -332,6 +393,29 @@ describe("the stack's containers, run with podman from the declared specs", { sk
     assert.ok(status >= 200 && status < 400, `the webmail answered ${status}`);
   });
 
+  it("backs up the data volumes with `mailstack backup` in a one-off container while the servers run", async () => {
+    const out = await runPodman(
+      podmanDataCommandArgs(stack, SERVER_IMAGE, backups, [
+        "backup",
+        "--out",
+        "/backup/b1",
+        "--json",
+      ]),
+    );
+    const report = JSON.parse(out) as {
+      accounts: { userId: string }[];
+      files: { path: string }[];
+    };
+    assert.ok(
+      report.accounts.some((a) => a.userId === "bob@dev.example.test"),
+      `bob's mail is not in the backup: ${out}`,
+    );
+    assert.ok(
+      report.files.some((f) => f.path === "spam/spam.sqlite"),
+      out,
+    );
+  });
+
   it("stops every container cleanly, and after a restart bob still has his mail", async () => {
     const order = [...stack.containers].reverse();
     const codes = Object.fromEntries(
@@ -348,6 +432,37 @@ describe("the stack's containers, run with podman from the declared specs", { sk
       if (!found) await sleep(200);
     }
     assert.ok(found, "bob's mail is gone after the restart");
+  });
+
+  it("restores emptied data volumes with `mailstack restore`, and bob has his mail again", async () => {
+    const servers = stack.containers.filter((c) => c.server !== "directory");
+    for (const spec of [...servers].reverse()) await podman.stop(spec);
+    // The loss: every data volume emptied.
+    const mounts = dataVolumeMounts(stack);
+    const paths = mounts.map((m) => m.path).join(" ");
+    const left = await runPodman([
+      "run",
+      "--rm",
+      "--network",
+      "none",
+      ...mounts.flatMap((m) => ["--volume", `${m.volume}:${m.path}`]),
+      SERVER_IMAGE,
+      "sh",
+      "-c",
+      `find ${paths} -mindepth 1 -delete && find ${paths} -mindepth 1 | wc -l`,
+    ]);
+    assert.equal(left.trim(), "0");
+    await runPodman(
+      podmanDataCommandArgs(stack, SERVER_IMAGE, backups, ["restore", "--from", "/backup/b1"]),
+    );
+    for (const spec of servers) await podman.restart(spec);
+    let found = false;
+    for (let i = 0; i < STARTUP_TRIES && !found; i++) {
+      found = await bobHasOverImap(sentSubject).catch(() => false);
+      if (!found) await sleep(200);
+    }
+    const logs = found ? [] : await Promise.all(servers.map((spec) => podman.logs(spec)));
+    assert.ok(found, `bob's mail did not come back from the backup:\n${logs.join("\n")}`);
   });
 
   it("keeps the directory on its volume when the container is replaced", async () => {

@@ -10,7 +10,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
 import { dkimPublicKeyValue } from "../components/dkim/public-key.ts";
 import type { DnsRecord } from "../components/dns/types.ts";
-import { SECRETS_DIR } from "../components/containers/layout.ts";
+import { CONFIG_DIR, SECRETS_DIR } from "../components/containers/layout.ts";
 import { loadStackFile } from "../stacks/load.ts";
 import { SERVER_NAMES } from "../stacks/schema/deploy.ts";
 import { installProgramMocks, valueOf, type Registration } from "./helpers/pulumi-mocks.ts";
@@ -174,13 +174,18 @@ for (const stack of STACKS) {
         "mailstack-server:latest",
       ]);
       const volumes = registrations.filter((r) => r.type === "docker:index/volume:Volume");
-      assert.deepEqual(volumes.map((v) => v.inputs.name).sort(), [
-        "mailstack-directory",
-        "mailstack-lmtp",
-        "mailstack-mail",
-        "mailstack-queue",
-        "mailstack-spam",
-      ]);
+      assert.deepEqual(
+        volumes.map((v) => v.inputs.name).sort(),
+        [
+          "mailstack-directory",
+          "mailstack-lmtp",
+          "mailstack-mail",
+          "mailstack-queue",
+          "mailstack-spam",
+          "mailstack-webmail",
+          ...expected.map((server) => `mailstack-config-${server}`),
+        ].sort(),
+      );
       const published = new Map<number, string>();
       for (const c of containers) {
         const server = c.name.replace("mailstack-containers-", "");
@@ -200,7 +205,15 @@ for (const stack of STACKS) {
           assert.ok(!published.has(p.external), `port ${p.external} published twice`);
           published.set(p.external, server);
         }
-        const volumeNames = (c.inputs.volumes as { volumeName: string }[]).map((v) => v.volumeName);
+        // A read-only root: every file is written onto the container's own config volume.
+        assert.equal(c.inputs.readOnly, true, server);
+        assert.deepEqual(c.inputs.tmpfs, { "/tmp": "rw,noexec,nosuid,nodev,mode=1777,size=64m" });
+        const mounts = c.inputs.volumes as { volumeName: string; containerPath: string }[];
+        assert.deepEqual(mounts.at(-1), {
+          volumeName: `mailstack-config-${server}`,
+          containerPath: CONFIG_DIR,
+        });
+        const volumeNames = mounts.slice(0, -1).map((v) => v.volumeName);
         // Files holding a secret make the whole upload list a Pulumi secret; spam has none.
         const uploadsInput = c.inputs.uploads;
         assert.equal(
@@ -215,18 +228,23 @@ for (const stack of STACKS) {
           if (u.file.startsWith(SECRETS_DIR)) assert.equal(u.permissions, "0400", u.file);
           // Owned by the container's user: a 0400 secret owned by root would be unreadable.
           assert.equal(`${String(u.owner)}:${String(u.group)}`, c.inputs.user, u.file);
+          assert.ok(u.file.startsWith(`${CONFIG_DIR}/`), `${server} ${u.file}: not on its volume`);
         }
         const needsDirectory = ["mta", "mda", "imap", "pop3"].includes(server);
         if (server !== "directory") assert.ok(files.includes("/etc/mailstack/config.json"), server);
         if (server !== "spam" && server !== "mda") {
-          assert.ok(files.includes("/run/secrets/tls.key"), server);
+          assert.ok(files.includes(`${SECRETS_DIR}/tls.key`), server);
         }
         if (needsDirectory) {
+          // The runtime config names the password's file; the file holds it.
           const runtime = uploads.find((u) => u.file === "/etc/mailstack/config.json");
-          assert.match(
-            runtime?.content ?? "",
-            /"bindPassword": "generated-secret-mailstack-directory-service-password"/,
+          assert.match(runtime?.content ?? "", /"bindPasswordFile": /);
+          assert.doesNotMatch(runtime?.content ?? "", GENERATED_SECRET);
+          const password = uploads.find(
+            (u) => u.file === `${SECRETS_DIR}/directory-service-password`,
           );
+          assert.equal(password?.content, "generated-secret-mailstack-directory-service-password");
+          assert.equal(password.permissions, "0400");
         }
         if (server === "mda") assert.deepEqual(volumeNames, ["mailstack-mail", "mailstack-lmtp"]);
         if (["imap", "pop3"].includes(server)) assert.deepEqual(volumeNames, ["mailstack-mail"]);
@@ -235,7 +253,7 @@ for (const stack of STACKS) {
           const active = config.domains.flatMap((d) =>
             d.dkim
               .filter((k) => k.state === "active")
-              .map((k) => `/run/secrets/dkim/${d.name}.${k.selector}.pem`),
+              .map((k) => `${SECRETS_DIR}/dkim/${d.name}.${k.selector}.pem`),
           );
           assert.deepEqual(files.filter((f) => f.includes("/dkim/")).sort(), active.sort());
           for (const f of active) {
@@ -244,7 +262,7 @@ for (const stack of STACKS) {
         }
         if (server === "directory") {
           assert.deepEqual(volumeNames, ["mailstack-directory"]);
-          assert.ok(files.includes("/run/secrets/directory-admin-password"));
+          assert.ok(files.includes(`${SECRETS_DIR}/directory-admin-password`));
         }
       }
       const ports = config.docker.ports;

@@ -4,6 +4,7 @@
  * and the config's images, ports and limits are the ones declared.
  */
 import assert from "node:assert/strict";
+import { join } from "node:path";
 import { describe, it } from "node:test";
 import type { z } from "zod";
 import { imapConfigSchema } from "../../servers/imap/config.ts";
@@ -13,8 +14,9 @@ import { pop3ConfigSchema } from "../../servers/pop3/config.ts";
 import { spamConfigSchema } from "../../servers/spam/config.ts";
 import { webmailConfigSchema } from "../../servers/webmail/config.ts";
 import { loadStackFile, parseStackConfig } from "../../stacks/load.ts";
+import { defaultSpoolDir } from "../../servers/mta/queue/config.ts";
 import { containerSpecs, secretsOf, type ContainerSpec } from "./container-specs.ts";
-import { CONFIG_PATH } from "./layout.ts";
+import { CONFIG_DIR, CONFIG_PATH, DATA_DIR } from "./layout.ts";
 import { fillMaterials, materialsIn } from "./runtime-configs.ts";
 
 const stackFile = (env: string) =>
@@ -73,6 +75,71 @@ describe("containerSpecs", () => {
       for (const f of spec.files) assert.equal(f.mode, f.secret ? "0400" : "0444", f.path);
       for (const value of Object.values(spec.env)) assert.doesNotMatch(value, /\{\{/);
     }
+  });
+
+  it("has the servers reach the directory with StartTLS and the password in a secret file", async () => {
+    for (const env of ["dev", "prod"]) {
+      const config = await stackFile(env);
+      const { containers } = containerSpecs(config);
+      const clients = containers.filter((c) => ["mta", "mda", "imap", "pop3"].includes(c.server));
+      assert.ok(clients.length >= 3, env);
+      for (const spec of clients) {
+        const where = `${env} ${spec.server}`;
+        const { directory } = runtimeConfig(spec) as { directory: Record<string, unknown> };
+        assert.equal(directory.startTls, true, where);
+        assert.equal(directory.servername, config.hostname, where);
+        assert.equal(directory.bindPassword, undefined, where);
+        const password = spec.files.find((f) => f.path === directory.bindPasswordFile);
+        assert.equal(password?.text, "{{directory-service-password}}", where);
+        assert.equal(password.mode, "0400", where);
+        // The config names files only: it is no secret itself.
+        assert.equal(spec.files.find((f) => f.path === CONFIG_PATH)?.secret, false, where);
+        if (config.tls.mode === "selfSigned") {
+          const ca = spec.files.find((f) => f.path === directory.caPath);
+          assert.equal(ca?.text, "{{ca-cert}}", where);
+        } else {
+          // A public CA's certificate: the image's own trust store verifies it.
+          assert.equal(directory.caPath, undefined, where);
+        }
+      }
+    }
+  });
+
+  it("runs every container on a read-only root, its files on its own config volume", async () => {
+    const { containers, volumes } = containerSpecs(await stackFile("dev"));
+    const configVolumes = containers.map((c) => c.configVolume.name);
+    assert.equal(new Set(configVolumes).size, containers.length);
+    for (const name of Object.values(volumes)) assert.ok(!configVolumes.includes(name), name);
+    for (const spec of containers) {
+      assert.equal(spec.readOnlyRootFs, true, spec.server);
+      assert.deepEqual(spec.tmpfs, ["/tmp"], spec.server);
+      assert.equal(spec.configVolume.path, CONFIG_DIR);
+      for (const f of spec.files) assert.ok(f.path.startsWith(`${CONFIG_DIR}/`), f.path);
+    }
+  });
+
+  it("mounts the data volumes where a local data directory has them (backup and restore)", async () => {
+    const { containers } = containerSpecs(await stackFile("dev"));
+    const by = (server: string) => {
+      const spec = containers.find((c) => c.server === server);
+      assert.ok(spec, server);
+      return { spec, runtime: runtimeConfig(spec) as Record<string, unknown> };
+    };
+    const mounted = (spec: ContainerSpec, volume: string) =>
+      spec.volumes.find((v) => v.volume === volume)?.path;
+    for (const server of ["mda", "imap", "pop3"]) {
+      const { spec, runtime } = by(server);
+      assert.equal(runtime.dataDir, DATA_DIR, server);
+      // The store keeps its accounts in <dataDir>/mail (servers/store/sqlite).
+      assert.equal(mounted(spec, "mail"), join(DATA_DIR, "mail"), server);
+    }
+    const spam = by("spam");
+    assert.equal(spam.runtime.dataDir, DATA_DIR);
+    assert.equal(mounted(spam.spec, "spam"), join(DATA_DIR, "spam"));
+    const mta = by("mta");
+    const queue = mta.runtime.queue as { spoolDir: string };
+    assert.equal(queue.spoolDir, defaultSpoolDir(DATA_DIR));
+    assert.equal(mounted(mta.spec, "queue"), queue.spoolDir);
   });
 
   it("uses given image tags, published ports and resource limits from the config", () => {

@@ -6,6 +6,9 @@
  *
  * Secrets are files whose text is a placeholder (runtime-configs.ts `material()`); no spec
  * holds a secret value, and no environment variable ever carries one.
+ *
+ * Every container's root file system is read-only: its files are written onto its own config
+ * volume (layout.ts CONFIG_DIR), data goes to the data volumes, scratch space to a tmpfs.
  */
 import type { SERVER_NAMES } from "../../stacks/schema/deploy.ts";
 import { parseSize } from "../../stacks/schema/primitives.ts";
@@ -14,8 +17,10 @@ import { baseDNForDomain, serviceAccountDN } from "../directory/directory-entrie
 import {
   CA_PATH,
   CERT_PATH,
+  CONFIG_DIR,
   CONFIG_PATH,
   DIRECTORY_ADMIN_PASSWORD_PATH,
+  DIRECTORY_SERVICE_PASSWORD_PATH,
   DIRECTORY_USER,
   INTERNAL_PORTS,
   LMTP_SOCKET,
@@ -79,6 +84,11 @@ export interface ContainerSpec {
     readonly ip: string;
   }[];
   readonly volumes: readonly { readonly volume: VolumeName; readonly path: string }[];
+  /**
+   * This container's own volume for its files, mounted at `CONFIG_DIR`: rewritten whenever the
+   * container is created, never shared, holding nothing that is not in the stack.
+   */
+  readonly configVolume: { readonly name: string; readonly path: string };
   readonly files: readonly FileSpec[];
   /** Never a secret: the test of the whole program checks. */
   readonly env: Readonly<Record<string, string>>;
@@ -127,6 +137,9 @@ const DEFAULT_MEMORY: Readonly<Record<ServerName, string>> = {
 /** Mount options of every tmpfs: writable by the non-root user, nothing executable from it. */
 export const TMPFS_OPTIONS = "rw,noexec,nosuid,nodev,mode=1777,size=64m";
 
+/** slapd's Unix socket inside the directory container (images/directory/entrypoint.sh). */
+export const DIRECTORY_LDAPI_URL = "ldapi://%2Ftmp%2Fslapd%2Fldapi";
+
 /** The server image holds every Node server; the directory has its own. */
 export const SERVER_DOCKERFILE = "images/server.Dockerfile";
 export const DIRECTORY_DOCKERFILE = "images/directory.Dockerfile";
@@ -161,15 +174,19 @@ export function containerSpecs(
   const version = options.version ?? "latest";
   const docker = config.docker;
   const baseDN = baseDNForDomain(config.domains[0]?.name ?? "");
+  const selfSigned = config.tls.mode === "selfSigned";
   const location: DirectoryLocation = {
     url: `ldap://directory:${INTERNAL_PORTS.ldap}`,
     baseDN,
     serviceDN: serviceAccountDN(baseDN),
+    servername: config.hostname,
+    ...(selfSigned ? { caPath: CA_PATH } : {}),
   };
   const volumes = {
     mail: `${prefix}-mail`,
     queue: `${prefix}-queue`,
     spam: `${prefix}-spam`,
+    webmail: `${prefix}-webmail`,
     directory: `${prefix}-directory`,
     lmtp: `${prefix}-lmtp`,
   } as const;
@@ -189,7 +206,12 @@ export function containerSpecs(
     };
   };
   const tlsFiles = [file(CERT_PATH, material("tls-cert")), file(TLS_KEY_PATH, material("tls-key"))];
-  const caFiles = config.tls.mode === "selfSigned" ? [file(CA_PATH, material("ca-cert"))] : [];
+  const caFiles = selfSigned ? [file(CA_PATH, material("ca-cert"))] : [];
+  /** What a server needs to bind to the directory: the service password, and the CA. */
+  const directoryFiles = [
+    file(DIRECTORY_SERVICE_PASSWORD_PATH, material("directory-service-password")),
+    ...caFiles,
+  ];
   const publish = (internal: number, external: number) => ({
     internal,
     external,
@@ -209,18 +231,20 @@ export function containerSpecs(
       command: directory ? [] : ["node", `servers/${server}/main.js`],
       ports: parts.ports,
       volumes: parts.volumes,
+      configVolume: { name: `${prefix}-config-${server}`, path: CONFIG_DIR },
       files: parts.files,
       env: directory ? {} : { MAILSTACK_CONFIG: CONFIG_PATH, NODE_ENV: "production" },
       user: directory ? DIRECTORY_USER : SERVER_USER,
-      // Not yet: Docker refuses to copy files (the uploads) into a read-only root file system
-      // unless the target is a volume. Next: a config volume per container, then true.
-      readOnlyRootFs: false,
+      // Docker copies files (the uploads) into a read-only container only below a volume: they
+      // go to the config volume.
+      readOnlyRootFs: true,
       tmpfs: ["/tmp"],
       restart: "unless-stopped",
       init: true,
       healthcheck: {
         test: directory
-          ? ["CMD", "ldapwhoami", "-x", "-H", `ldap://127.0.0.1:${INTERNAL_PORTS.ldap}`]
+          ? // Its Unix socket: TCP answers nothing in clear (images/directory/entrypoint.sh).
+            ["CMD", "ldapwhoami", "-x", "-H", DIRECTORY_LDAPI_URL]
           : connectCheck(parts.port),
         intervalSeconds: 30,
         timeoutSeconds: 5,
@@ -268,7 +292,7 @@ export function containerSpecs(
         { volume: "mail", path: VOLUMES.mail },
         { volume: "lmtp", path: VOLUMES.lmtp },
       ],
-      files: [configFile(mdaConfig(config, location))],
+      files: [configFile(mdaConfig(config, location)), ...directoryFiles],
     }),
     spec("mta", {
       port: INTERNAL_PORTS.smtp,
@@ -284,6 +308,7 @@ export function containerSpecs(
       files: [
         configFile(mtaConfig(config, location)),
         ...tlsFiles,
+        ...directoryFiles,
         ...signingKeys(config).map((k) =>
           file(dkimKeyPath(k.domain, k.selector), material(`dkim:${k.domain}:${k.selector}`)),
         ),
@@ -293,7 +318,7 @@ export function containerSpecs(
       port: INTERNAL_PORTS.imaps,
       ports: [publish(INTERNAL_PORTS.imaps, ports.imaps)],
       volumes: [{ volume: "mail", path: VOLUMES.mail }],
-      files: [configFile(imapConfig(config, location)), ...tlsFiles],
+      files: [configFile(imapConfig(config, location)), ...tlsFiles, ...directoryFiles],
     }),
     // POP3 runs only when the stack offers it (services.pop3).
     ...(config.services.pop3
@@ -302,14 +327,14 @@ export function containerSpecs(
             port: INTERNAL_PORTS.pop3s,
             ports: [publish(INTERNAL_PORTS.pop3s, ports.pop3s)],
             volumes: [{ volume: "mail", path: VOLUMES.mail }],
-            files: [configFile(pop3Config(config, location)), ...tlsFiles],
+            files: [configFile(pop3Config(config, location)), ...tlsFiles, ...directoryFiles],
           }),
         ]
       : []),
     spec("webmail", {
       port: INTERNAL_PORTS.https,
       ports: [publish(INTERNAL_PORTS.https, ports.https)],
-      volumes: [],
+      volumes: [{ volume: "webmail", path: VOLUMES.webmail }],
       files: [configFile(webmailConfig(config)), ...tlsFiles, ...caFiles],
     }),
   ];

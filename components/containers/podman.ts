@@ -8,6 +8,7 @@
  * Docker provider's uploads do.
  */
 import { TMPFS_OPTIONS, type ContainerSpec, type StackContainers } from "./container-specs.ts";
+import { DATA_DIR } from "./layout.ts";
 
 export interface PodmanImages {
   /** The local tag to run for a spec; default its image tag. */
@@ -18,8 +19,11 @@ export function podmanNetworkArgs(stack: StackContainers): string[] {
   return ["network", "create", stack.network];
 }
 
+/** The data volumes, then each container's config volume. */
 export function podmanVolumeArgs(stack: StackContainers): string[][] {
-  return Object.values(stack.volumes).map((name) => ["volume", "create", name]);
+  return [...Object.values(stack.volumes), ...stack.containers.map((c) => c.configVolume.name)].map(
+    (name) => ["volume", "create", name],
+  );
 }
 
 /** `podman create ...` for one container (start it with `podman start <name>`). */
@@ -41,6 +45,7 @@ export function podmanCreateArgs(
   // `U`: podman chowns the volume to the container's user (Docker copies the image directory's
   // owner onto a new volume; podman 4 does not).
   for (const v of spec.volumes) args.push("--volume", `${stack.volumes[v.volume]}:${v.path}:U`);
+  args.push("--volume", `${spec.configVolume.name}:${spec.configVolume.path}:U`);
   for (const [k, v] of Object.entries(spec.env)) args.push("--env", `${k}=${v}`);
   args.push("--memory", `${spec.resources.memoryBytes}b`);
   if (spec.resources.cpus !== undefined) args.push("--cpus", String(spec.resources.cpus));
@@ -64,6 +69,52 @@ export function podmanCreateArgs(
   );
   args.push(options.imageOf?.(spec) ?? spec.image.tag, ...spec.command);
   return args;
+}
+
+/** The volumes `mailstack backup` and `restore` work on, and where a server container has them. */
+export function dataVolumeMounts(stack: StackContainers): { volume: string; path: string }[] {
+  const seen = new Map<string, string>();
+  for (const spec of stack.containers) {
+    for (const v of spec.volumes) {
+      if (v.volume === "mail" || v.volume === "spam" || v.volume === "queue") {
+        seen.set(stack.volumes[v.volume], v.path);
+      }
+    }
+  }
+  return [...seen].map(([volume, path]) => ({ volume, path }));
+}
+
+/**
+ * `podman run` (or `docker run`: the same arguments) of a one-off container of the server image
+ * with the data volumes where the servers have them and `hostDir` at /backup, running the
+ * mailstack command `args` as the servers' user: `backup --out /backup/<name>` while the
+ * servers run, `restore --from /backup/<name>` once they are stopped (docs/deploy.md).
+ */
+export function podmanDataCommandArgs(
+  stack: StackContainers,
+  image: string,
+  hostDir: string,
+  args: readonly string[],
+): string[] {
+  const server = stack.containers.find((c) => c.server === "mda");
+  if (!server) throw new RangeError("the stack has no mda container");
+  return [
+    "run",
+    "--rm",
+    "--network",
+    "none",
+    "--user",
+    server.user,
+    ...dataVolumeMounts(stack).flatMap((m) => ["--volume", `${m.volume}:${m.path}`]),
+    "--volume",
+    `${hostDir}:/backup`,
+    image,
+    "node",
+    "cli/main.js",
+    ...args,
+    "--data-dir",
+    DATA_DIR,
+  ];
 }
 
 /** One argument for /bin/sh, quoted. */

@@ -11,6 +11,8 @@ import type { StackConfig } from "../../stacks/schema.ts";
 import {
   CA_PATH,
   CERT_PATH,
+  DATA_DIR,
+  DIRECTORY_SERVICE_PASSWORD_PATH,
   INTERNAL_PORTS,
   LMTP_SOCKET,
   TLS_KEY_PATH,
@@ -61,19 +63,27 @@ export interface DirectoryLocation {
   readonly url: string;
   readonly baseDN: string;
   readonly serviceDN: string;
+  /** The name on the directory's certificate (the stack's): the URL's host is an alias. */
+  readonly servername: string;
+  /** The CA the servers verify it with, when it is the stack's own (self-signed stacks). */
+  readonly caPath?: string | undefined;
 }
 
 const ANY = "0.0.0.0";
 const tls = { certPath: CERT_PATH, keyPath: TLS_KEY_PATH };
 const domainsOf = (config: StackConfig) => config.domains.map((d) => d.name);
 
+/** LDAP with StartTLS (the directory refuses anything in clear), the password as a secret file. */
 function directory(location: DirectoryLocation) {
   return {
     backend: "ldap",
     url: location.url,
     baseDN: location.baseDN,
     bindDN: location.serviceDN,
-    bindPassword: material("directory-service-password"),
+    bindPasswordFile: DIRECTORY_SERVICE_PASSWORD_PATH,
+    startTls: true,
+    servername: location.servername,
+    ...(location.caPath === undefined ? {} : { caPath: location.caPath }),
   };
 }
 
@@ -91,7 +101,7 @@ export function mdaConfig(config: StackConfig, location: DirectoryLocation) {
     hostname: config.hostname,
     domains: domainsOf(config),
     listen: [{ kind: "unix", path: LMTP_SOCKET }],
-    dataDir: VOLUMES.mail,
+    dataDir: DATA_DIR,
     directory: directory(location),
   };
 }
@@ -138,7 +148,7 @@ export function imapConfig(config: StackConfig, location: DirectoryLocation) {
       { host: ANY, port: INTERNAL_PORTS.imaps, tls: "implicit" },
     ],
     tls,
-    dataDir: VOLUMES.mail,
+    dataDir: DATA_DIR,
     directory: directory(location),
     spamUrl: `http://spam:${INTERNAL_PORTS.spam}`,
   };
@@ -153,7 +163,7 @@ export function pop3Config(config: StackConfig, location: DirectoryLocation) {
       { host: ANY, port: INTERNAL_PORTS.pop3s, tls: "implicit" },
     ],
     tls,
-    dataDir: VOLUMES.mail,
+    dataDir: DATA_DIR,
     directory: directory(location),
   };
 }
@@ -162,7 +172,7 @@ export function spamConfig(config: StackConfig) {
   return {
     hostname: config.hostname,
     listen: { host: ANY, port: INTERNAL_PORTS.spam },
-    dataDir: VOLUMES.spam,
+    dataDir: DATA_DIR,
     domains: domainsOf(config),
     dns: { servers: [] },
   };
@@ -182,6 +192,8 @@ export function webmailConfig(config: StackConfig) {
     tls,
     imap: upstream("imap", INTERNAL_PORTS.imaps),
     submission: upstream("mta", INTERNAL_PORTS.submissions),
+    // On its volume: the root file system is read-only.
+    stateDir: VOLUMES.webmail,
     // The servers' certificate names the public host name, which the webmail reaches by alias.
     ...(config.tls.mode === "selfSigned" ? { caPath: CA_PATH } : {}),
   };

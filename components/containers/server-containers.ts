@@ -3,7 +3,8 @@
  * (local socket or ssh://), the network, the volumes, the images built from this repository (or
  * given tags), and one container per spec of container-specs.ts. Files are written into the
  * containers at creation (uploads): runtime config, certificates and secrets, the secret ones as
- * Pulumi secrets with mode 0400. No environment variable carries a secret.
+ * Pulumi secrets with mode 0400, onto each container's own config volume (the root file system
+ * is read-only). No environment variable carries a secret.
  */
 import { join } from "node:path";
 import * as docker from "@pulumi/docker";
@@ -30,6 +31,8 @@ export class ServerContainers extends pulumi.ComponentResource {
   readonly provider: docker.Provider;
   readonly network: docker.Network;
   readonly volumes: Readonly<Record<string, docker.Volume>>;
+  /** Each container's config volume, by server. */
+  readonly configVolumes: Readonly<Record<string, docker.Volume>>;
   readonly images: Readonly<Record<string, docker.Image>>;
   readonly containers: Readonly<Record<string, docker.Container>>;
 
@@ -54,6 +57,14 @@ export class ServerContainers extends pulumi.ComponentResource {
           { name: volumeName },
           { ...child, protect: true },
         ),
+      ]),
+    );
+
+    // Not protected: they hold only what the stack writes into them at each container's creation.
+    this.configVolumes = Object.fromEntries(
+      specs.containers.map((spec) => [
+        spec.server,
+        new docker.Volume(`${name}-config-${spec.server}`, { name: spec.configVolume.name }, child),
       ]),
     );
 
@@ -137,10 +148,16 @@ export class ServerContainers extends pulumi.ComponentResource {
         command: [...spec.command],
         envs: Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
         ports: spec.ports.map((p) => ({ internal: p.internal, external: p.external, ip: p.ip })),
-        volumes: spec.volumes.map((v) => ({
-          volumeName: this.volumes[v.volume]?.name ?? v.volume,
-          containerPath: v.path,
-        })),
+        volumes: [
+          ...spec.volumes.map((v) => ({
+            volumeName: this.volumes[v.volume]?.name ?? v.volume,
+            containerPath: v.path,
+          })),
+          {
+            volumeName: this.configVolumes[spec.server]?.name ?? spec.configVolume.name,
+            containerPath: spec.configVolume.path,
+          },
+        ],
         uploads,
         user: spec.user,
         readOnly: spec.readOnlyRootFs,

@@ -14,9 +14,10 @@
  *     ou=groups   cn=<address>              groups
  *     ou=services cn=mail-reader            the service account (reads, never userPassword)
  *
- * Not representable with the standard schemas the servers read: a user's quota (no attribute;
- * LDAP users have no quota) and a group member that is not a user or group of the stack
- * (groupOfNames holds DNs). The first is left out, the second is an error.
+ * A user's quota is `mailstackQuota` (bytes) with the auxiliary class `mailstackMailbox`, from
+ * our own schema (images/directory/mailstack.schema): no standard schema has one. Not
+ * representable: a group member that is not a user or group of the stack (groupOfNames holds
+ * DNs), which is an error.
  */
 import {
   groupDN,
@@ -113,6 +114,7 @@ export function directoryEntries(config: DirectoryConfig, baseDN: string): Direc
       displayName: user.name,
       aliases: aliasesOf(user.address),
       catchAllDomains: catchAllOf(user.address),
+      quotaBytes: user.quota,
     });
     entries.push(entry);
     if (user.passwordHash !== undefined) {

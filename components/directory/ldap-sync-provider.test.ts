@@ -37,7 +37,13 @@ after(async () => {
 
 interface Members {
   domains?: string[];
-  users?: { address: string; name: string; password?: string; passwordHash?: string }[];
+  users?: {
+    address: string;
+    name: string;
+    password?: string;
+    passwordHash?: string;
+    quota?: string;
+  }[];
   aliases?: { address: string; to: string }[];
   groups?: { address: string; name?: string; members: string[] }[];
 }
@@ -197,6 +203,49 @@ describe("directory reconciliation against slapd", () => {
     state = again.outs;
   });
 
+  it("sets, changes and removes a user's quota, which the servers read", async () => {
+    const withErinQuota = (quota?: string) =>
+      inputs(
+        stackConfig({
+          users: [
+            { address: "dana@stack.test", name: "Dana Stack", passwordHash: danaHash },
+            {
+              address: "erin@stack.test",
+              name: "Erin Stack",
+              password: "erin-password-1",
+              ...(quota === undefined ? {} : { quota }),
+            },
+          ],
+        }),
+      );
+    const erinQuota = () =>
+      withServers(async (backend) => {
+        const erin = await backend.lookup("erin@stack.test");
+        return erin && "id" in erin ? erin.quotaBytes : "no such user";
+      });
+    for (const [quota, bytes] of [
+      ["2MiB", 2 * 2 ** 20],
+      ["1GB", 1e9],
+    ] as const) {
+      const next = await ldapSyncProvider.update(state.ownedBase, state, withErinQuota(quota));
+      assert.deepEqual(next.outs.lastApply, { added: 0, modified: 1, deleted: 0 }, quota);
+      assert.equal(await erinQuota(), bytes, quota);
+      state = next.outs;
+    }
+    const removed = await ldapSyncProvider.update(state.ownedBase, state, withErinQuota());
+    assert.deepEqual(removed.outs.lastApply, { added: 0, modified: 1, deleted: 0 });
+    assert.equal(await erinQuota(), undefined);
+    const classes = await admin(async (client) => {
+      const { searchEntries } = await client.search(
+        `uid=erin@stack.test,ou=people,ou=mailstack,${slapd.baseDN}`,
+        { scope: "base", attributes: ["objectClass"] },
+      );
+      return [searchEntries[0]?.objectClass ?? []].flat().map(String);
+    });
+    assert.deepEqual(classes.sort(), ["inetLocalMailRecipient", "inetOrgPerson"]);
+    state = removed.outs;
+  });
+
   it("changes a password, a name and aliases; removes what the config dropped", async () => {
     const changed = inputs(
       stackConfig({
@@ -314,6 +363,11 @@ describe("directory reconciliation against slapd", () => {
     } finally {
       await slapd.start();
     }
+    // The test slapd has no certificate: asked for StartTLS, the provider binds not at all.
+    await assert.rejects(
+      ldapSyncProvider.create({ ...inputs(), startTls: { servername: "mail.stack.test" } }),
+      /directory ldap:\/\/127\.0\.0\.1:\d+: starting TLS \(StartTLS\): /,
+    );
     await assert.rejects(
       ldapSyncProvider.create({ ...inputs(), bindPassword: "not-the-password" }),
       /binding as cn=admin,dc=mailstack,dc=test: cn=admin,dc=mailstack,dc=test was refused \(invalid credentials\)/,

@@ -45,6 +45,12 @@ export interface LdapSyncInputs {
   readonly passwords: Readonly<Record<string, PasswordInput>>;
   /** The longest one LDAP operation may take, in milliseconds. Default 10000. */
   readonly timeoutMs?: number;
+  /**
+   * StartTLS on an `ldap://` URL before binding, verified against `ca` (PEM; default the
+   * system's CAs) for `servername` (the name on the directory's certificate). Our directory
+   * refuses every operation in clear.
+   */
+  readonly startTls?: { readonly ca?: string; readonly servername?: string };
 }
 
 export interface LdapSyncState extends LdapSyncInputs {
@@ -106,11 +112,21 @@ function explain(inputs: LdapSyncInputs, what: string, error: unknown): Error {
 async function connect(inputs: LdapSyncInputs): Promise<Client> {
   const timeout = inputs.timeoutMs ?? 10_000;
   const client = new (ldapts().Client)({ url: inputs.url, timeout, connectTimeout: timeout });
+  let step = "starting TLS (StartTLS)";
   try {
+    if (inputs.startTls) {
+      const { ca, servername } = inputs.startTls;
+      await client.startTLS({
+        minVersion: "TLSv1.2",
+        ...(ca === undefined ? {} : { ca }),
+        ...(servername === undefined ? {} : { servername }),
+      });
+    }
+    step = `binding as ${inputs.bindDN}`;
     await client.bind(inputs.bindDN, inputs.bindPassword);
   } catch (error) {
     await client.unbind().catch(() => undefined);
-    throw explain(inputs, `binding as ${inputs.bindDN}`, error);
+    throw explain(inputs, step, error);
   }
   return client;
 }

@@ -14,6 +14,8 @@ export interface LdapSyncArgs {
   readonly passwords: pulumi.Input<Readonly<Record<string, PasswordInput>>>;
   /** Default 10000 ms per LDAP operation. */
   readonly timeoutMs?: number;
+  /** StartTLS before binding: the CA to verify with (default the system's) and the name. */
+  readonly startTls?: pulumi.Input<{ readonly ca?: string; readonly servername?: string }>;
 }
 
 export class LdapSync extends pulumi.dynamic.Resource {
@@ -32,6 +34,7 @@ export class LdapSync extends pulumi.dynamic.Resource {
         entries: args.entries,
         passwords: pulumi.secret(args.passwords),
         ...(args.timeoutMs === undefined ? {} : { timeoutMs: args.timeoutMs }),
+        ...(args.startTls === undefined ? {} : { startTls: args.startTls }),
         written: undefined,
         lastApply: undefined,
       },
