@@ -82,6 +82,14 @@ const spamSchema = z.strictObject({
   whenDown: z.enum(["accept", "tempfail"]).default("accept"),
 });
 
+/** SRS for mail forwarded to a group's members at other domains (srs.ts). */
+const srsSchema = z.strictObject({
+  /** One secret a line, at least 16 characters: the first signs, all verify. */
+  secretPath: z.string().min(1),
+  /** The domain forwarded mail is sent from (one of domains); default: the first domain. */
+  domain: domainSchema.optional(),
+});
+
 export const mtaConfigSchema = z
   .strictObject({
     /** Our host name: greeting, Received headers, the LHLO to the MDA. */
@@ -105,6 +113,8 @@ export const mtaConfigSchema = z
     /** Signing keys per domain: the active selectors only (one per algorithm). */
     dkim: z.record(domainSchema, z.array(dkimKeySchema)).default({}),
     queue: queueConfigSchema,
+    /** Without it, forwarded mail keeps its sender (and may fail SPF at the receiver). */
+    srs: srsSchema.optional(),
   })
   .superRefine((config, ctx) => {
     const { smtp, submission, submissions } = config.listeners;
@@ -113,6 +123,13 @@ export const mtaConfigSchema = z
         code: "custom",
         path: ["listeners"],
         message: "expected at least one of smtp, submission, submissions",
+      });
+    }
+    if (config.srs?.domain !== undefined && !config.domains.includes(config.srs.domain)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["srs", "domain"],
+        message: `${config.srs.domain} is not one of the domains`,
       });
     }
     for (const [domain, keys] of Object.entries(config.dkim)) {

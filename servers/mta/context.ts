@@ -11,6 +11,7 @@ import { DirectoryUnavailableError } from "../shared/directory/types.ts";
 import { ProtocolError, REPLIES, serverFault } from "./replies.ts";
 import type { SessionStates } from "./session.ts";
 import type { SpamClient } from "./spam-client.ts";
+import type { SrsKeys } from "./srs.ts";
 
 export interface MtaContext {
   readonly config: MtaConfig;
@@ -22,6 +23,8 @@ export interface MtaContext {
   /** Undefined when no spam service is configured: mail is then accepted unchecked. */
   readonly spam: SpamClient | undefined;
   readonly limits: ClientLimits;
+  /** SRS keys when configured: forwarded mail is sent with a rewritten sender (srs.ts). */
+  readonly srs: SrsKeys | undefined;
   readonly sessions: SessionStates;
   readonly log: Logger;
 }

@@ -6,6 +6,7 @@ import { mtaConfigSchema } from "./config.ts";
 import { DkimKeyring } from "./dkim/keys.ts";
 import { openQueue } from "./queue/index.ts";
 import { startMta } from "./server.ts";
+import { readSrsKeys, returnPath } from "./srs.ts";
 
 const code = await runServer({
   name: "mta",
@@ -27,12 +28,25 @@ const code = await runServer({
       onError: (error) =>
         log.error({ err: error.message }, "DKIM key reload failed; keeping the old key"),
     });
+    const srs = config.srs
+      ? readSrsKeys(config.srs.secretPath, config.srs.domain ?? config.domains[0]!)
+      : undefined;
     const directory = await openDirectory(config.directory, config.domains, log);
-    const queue = await openQueue(config.queue, { log });
+    const queue = await openQueue(config.queue, {
+      log,
+      returnPath: (from) => returnPath(from, srs),
+    });
     let server;
     try {
       queue.start();
-      server = await startMta(config, { directory, queue: queue.queue, keyring, tls, log });
+      server = await startMta(config, {
+        directory,
+        queue: queue.queue,
+        keyring,
+        tls,
+        log,
+        ...(srs ? { srs } : {}),
+      });
     } catch (error) {
       await queue.stop();
       await directory.close();

@@ -63,6 +63,12 @@ export const REPLIES = {
   },
   /** Our domain, nobody there (RFC 3463 X.1.1). */
   unknownUser: { code: 550, enhanced: "5.1.1", text: "No such user here" },
+  /** A bounce address of ours (srs.ts) whose hash does not match, or older than 21 days. */
+  badSrsAddress: {
+    code: 550,
+    enhanced: "5.1.1",
+    text: "No such address: an invalid or expired forwarding return address",
+  },
   /** The directory could not be asked; the client retries (RFC 5321 §4.2.5). */
   directoryDown: {
     code: 451,

@@ -38,6 +38,7 @@ import type { Queue } from "./queue/types.ts";
 import { REPLIES, replyLine } from "./replies.ts";
 import { SessionStates } from "./session.ts";
 import { SpamClient } from "./spam-client.ts";
+import type { SrsKeys } from "./srs.ts";
 import { submissionAuth } from "./submission/auth.ts";
 import { submissionConnect } from "./submission/connect.ts";
 import { submissionData } from "./submission/data.ts";
@@ -50,6 +51,8 @@ export interface MtaDependencies {
   readonly keyring: DkimKeyring;
   readonly tls: TlsMaterial;
   readonly log: Logger;
+  /** SRS keys, when config.srs is set. */
+  readonly srs?: SrsKeys;
 }
 
 type ListenerName = "smtp" | "submission" | "submissions";
@@ -64,6 +67,7 @@ export async function startMta(config: MtaConfig, deps: MtaDependencies): Promis
     lmtp: new LmtpClient({ target: config.lmtp, clientName: config.hostname }),
     spam: config.spam && new SpamClient(config.spam),
     limits: new ClientLimits(config.limits),
+    srs: deps.srs,
     sessions: new SessionStates(log),
     log,
   };

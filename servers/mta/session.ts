@@ -17,7 +17,7 @@ export type Route =
       readonly address: string;
       readonly remoteMembers: readonly string[];
     }
-  /** Another domain (submission only): the queue. */
+  /** Another domain: the queue (submission; on port 25, a bounce to our SRS address). */
   | { readonly kind: "remote"; readonly address: string };
 
 export interface Transaction {

@@ -7,8 +7,8 @@
  */
 import type { SMTPServerDataStream, SMTPServerOptions, SMTPServerSession } from "smtp-server";
 import { toProtocolError, type MtaContext } from "../context.ts";
-import { LmtpUnavailableError } from "../lmtp-client.ts";
-import { foldReplies } from "../lmtp-outcome.ts";
+import { LmtpUnavailableError, type RecipientReply } from "../lmtp-client.ts";
+import { foldReplies, type LmtpOutcome } from "../lmtp-outcome.ts";
 import { prependFields } from "../message/headers.ts";
 import { containsNul, readMessage } from "../message/read.ts";
 import { receivedValue } from "../message/trace.ts";
@@ -17,6 +17,7 @@ import { envelopeDsn, envelopeFlags, recipientDsn } from "../queue-input.ts";
 import { clientFault, ProtocolError, REPLIES, replyLine, serverFault } from "../replies.ts";
 import { routeKey, type Transaction } from "../session.ts";
 import { verdictValue } from "../spam-client.ts";
+import { srsForward } from "../srs.ts";
 import { logTransaction, type TransactionRecord } from "../transaction-log.ts";
 import { sessionTls } from "../tls-facts.ts";
 
@@ -109,6 +110,11 @@ async function receive(
     const route = transaction.routes.get(routeKey(rcpt.address));
     return route?.kind === "local" ? [{ rcpt, route }] : [];
   });
+  // Bounces to our SRS return addresses, going back to the original sender (srs.ts).
+  const returned = envelope.rcptTo.flatMap((rcpt) => {
+    const route = transaction.routes.get(routeKey(rcpt.address));
+    return route?.kind === "remote" ? [route.address] : [];
+  });
   const message = prependFields(raw, [
     ...trusted,
     [
@@ -128,19 +134,23 @@ async function receive(
     ],
   ]);
 
-  let replies;
-  try {
-    replies = await context.lmtp.deliver({
-      from,
-      recipients: routes.map((r) => r.route.address),
-      raw: message,
-      eightBit: envelope.bodyType === "8bitmime",
-    });
-  } catch (error) {
-    if (error instanceof LmtpUnavailableError) throw serverFault(REPLIES.deliveryDeferred, error);
-    throw error;
+  let replies: RecipientReply[] = [];
+  if (routes.length > 0) {
+    try {
+      replies = await context.lmtp.deliver({
+        from,
+        recipients: routes.map((r) => r.route.address),
+        raw: message,
+        eightBit: envelope.bodyType === "8bitmime",
+      });
+    } catch (error) {
+      if (error instanceof LmtpUnavailableError) {
+        throw serverFault(REPLIES.deliveryDeferred, error);
+      }
+      throw error;
+    }
   }
-  const outcome = foldReplies(replies);
+  const outcome: LmtpOutcome = routes.length > 0 ? foldReplies(replies) : { kind: "delivered" };
   if (outcome.kind === "deferred") {
     throw serverFault(outcome.reply, new Error(replies.map((r) => r.response).join("; ")));
   }
@@ -160,11 +170,14 @@ async function receive(
       queued.set(member.toLowerCase(), { address: member });
     }
   }
+  for (const address of returned) queued.set(address.toLowerCase(), { address });
   let queueId: string | undefined;
   if (queued.size > 0) {
     try {
       queueId = await context.queue.enqueue({
-        from,
+        // Forwarded with our SRS address as sender, so SPF passes at the receiver; our own DSNs
+        // for it go to the original sender (main.ts: the queue's returnPath).
+        from: context.srs ? srsForward(from, context.srs, config.domains) : from,
         recipients: [...queued.values()],
         raw: message,
         ...(envelopeDsn(envelope) ? { dsn: envelopeDsn(envelope) } : {}),
@@ -180,13 +193,16 @@ async function receive(
     reply: replyLine({
       code: 250,
       enhanced: "2.0.0",
-      text: queueId
-        ? `Ok: delivered as ${transaction.id}, queued as ${queueId}`
-        : `Ok: delivered as ${transaction.id}`,
+      text:
+        routes.length === 0
+          ? `Ok: queued as ${queueId ?? "?"}`
+          : queueId
+            ? `Ok: delivered as ${transaction.id}, queued as ${queueId}`
+            : `Ok: delivered as ${transaction.id}`,
     }),
     log: {
-      relay: queueId ? "mda+queue" : "mda",
-      status: "delivered",
+      relay: routes.length === 0 ? "queue" : queueId ? "mda+queue" : "mda",
+      status: routes.length === 0 ? "queued" : "delivered",
       size: message.length,
       ...(queueId ? { queueId } : {}),
       ...(spam ? { spam } : {}),

@@ -8,6 +8,8 @@
  *   our domain, nobody there                     550 5.1.1
  *   directory down                               451 4.3.0
  *   a user or a group                            250 2.1.5
+ *   our SRS0 return address, valid (srs.ts)      250 2.1.5, passed on to the original sender
+ *   our SRS0 return address, bad hash or old     550 5.1.1
  */
 import type { SMTPServerOptions } from "smtp-server";
 import { classifyAddress, utf8WithoutSmtpUtf8 } from "../address-policy.ts";
@@ -15,6 +17,7 @@ import { refuse, type MtaContext } from "../context.ts";
 import { remoteMembers } from "../group-members.ts";
 import { clientFault, REPLIES } from "../replies.ts";
 import { routeKey, type Route } from "../session.ts";
+import { isSrsAddress, srsReverse } from "../srs.ts";
 
 export function inboundRcptTo(context: MtaContext): NonNullable<SMTPServerOptions["onRcptTo"]> {
   return (address, session, callback) => {
@@ -37,6 +40,11 @@ async function route(context: MtaContext, address: string): Promise<Route> {
   const kind = classifyAddress(address, config.domains);
   if (kind.kind === "routed") throw clientFault(REPLIES.routingDenied);
   if (kind.kind === "remote") throw clientFault(REPLIES.relayDenied);
+  if (context.srs && isSrsAddress(kind.address)) {
+    const reversal = srsReverse(kind.address, context.srs);
+    if (reversal?.kind !== "ok") throw clientFault(REPLIES.badSrsAddress);
+    return { kind: "remote", address: reversal.address };
+  }
   const resolution = await directory.resolve(kind.address);
   if (resolution.kind === "unknown") throw clientFault(REPLIES.unknownUser);
   const remote =

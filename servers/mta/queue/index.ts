@@ -36,6 +36,8 @@ export interface QueueDeps {
   readonly random?: () => number;
   /** How long to wait for a `mailstack queue` command holding the spool lock. Default 10 s. */
   readonly lockWaitMs?: number;
+  /** Where a DSN for mail sent with this sender goes (SRS: the original sender). */
+  readonly returnPath?: (from: string) => string;
 }
 
 export interface QueueService {
@@ -71,7 +73,13 @@ export async function openQueue(config: QueueConfig, deps: QueueDeps): Promise<Q
     const deliverer =
       deps.deliverer ??
       createDeliverer(config, { resolver, log, ...(deps.random ? { random: deps.random } : {}) });
-    manager = new QueueManager({ spool, config, deliverer, log });
+    manager = new QueueManager({
+      spool,
+      config,
+      deliverer,
+      log,
+      ...(deps.returnPath ? { returnPath: deps.returnPath } : {}),
+    });
     manager.load(messages);
     log.info({ spool: config.spoolDir, messages: messages.length }, "queue opened");
   } catch (error) {

@@ -40,6 +40,8 @@ export interface ManagerDeps {
   readonly deliverer: Deliverer;
   readonly log: Logger;
   readonly clock?: () => number;
+  /** Where a DSN for mail sent with this sender goes (SRS: the original sender). */
+  readonly returnPath?: (from: string) => string;
 }
 
 export class QueueManager {
@@ -266,11 +268,13 @@ export class QueueManager {
     const now = this.clock();
     const { raw } = await this.deps.spool.readMessage(id);
     const dsnId = noticeQueueId(id, entry.state.noticeSeq);
-    const message = noticeMessage(id, entry.envelope, notice, raw, this.deps.config, now);
+    const to = this.deps.returnPath?.(entry.envelope.from) ?? entry.envelope.from;
+    const envelope = { ...entry.envelope, from: to };
+    const message = noticeMessage(id, envelope, notice, raw, this.deps.config, now);
     try {
       const dsn: EnqueueInput = {
         from: "",
-        recipients: [{ address: entry.envelope.from }],
+        recipients: [{ address: to }],
         raw: message,
         origin: { kind: "bounce" },
       };
@@ -283,7 +287,7 @@ export class QueueManager {
       {
         qid: id,
         dsn: dsnId,
-        to: entry.envelope.from,
+        to,
         actions: notice.recipients.map((r) => r.action),
       },
       "DSN queued",

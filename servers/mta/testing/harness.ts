@@ -24,6 +24,7 @@ import { DkimKeyring } from "../dkim/keys.ts";
 import { openQueue, queueConfigSchema, type QueueService } from "../queue/index.ts";
 import type { EnqueueInput, Queue } from "../queue/types.ts";
 import { startMta } from "../server.ts";
+import { readSrsKeys } from "../srs.ts";
 
 export const DOMAINS = ["example.test", "other.test"];
 export const PASSWORD = "correct horse battery staple";
@@ -37,6 +38,8 @@ export interface HarnessOptions {
   readonly dkim?: "rsa" | "dual" | "none";
   /** Make enqueue fail (a full disk, say). */
   readonly queueFails?: boolean;
+  /** Configure SRS (srs.ts) with a secret written to the harness's folder. */
+  readonly srs?: boolean;
   /** Receives every log line at trace level (to check what is and is not logged). */
   readonly logTo?: { write(line: string): void };
 }
@@ -119,7 +122,10 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     limits: { greetingDelayMs: 0, ...options.limits },
     dkim,
     queue: { spoolDir: join(dir, "queue"), hostname: "mail.example.test" },
+    ...(options.srs ? { srs: { secretPath: join(dir, "srs-secret") } } : {}),
   });
+  if (config.srs) await writeFile(config.srs.secretPath, "# test\ntest-srs-secret-0123456789\n");
+  const srs = config.srs ? readSrsKeys(config.srs.secretPath, DOMAINS[0]!) : undefined;
   const queueService: QueueService = await openQueue(queueConfigSchema.parse(config.queue), {
     log,
   });
@@ -152,7 +158,14 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   };
   const tls = loadTlsMaterial({ certPath: cert.certPath, keyPath: cert.keyPath, watch: false });
   const keyring = new DkimKeyring({ keys: config.dkim, debounceMs: 50 });
-  const mta = await startMta(config, { directory, queue, keyring, tls, log });
+  const mta = await startMta(config, {
+    directory,
+    queue,
+    keyring,
+    tls,
+    log,
+    ...(srs ? { srs } : {}),
+  });
   const port = (name: string) => mta.endpoints.find((e) => e.name === name)?.port ?? 0;
 
   return {
