@@ -51,8 +51,13 @@ export interface SmtpSystem {
 
 export interface OurMtaOptions {
   readonly dir: string;
-  /** Port 25's pause before the greeting; our default is 300 ms (early-talker detection). */
-  readonly greetingDelayMs: number;
+  /**
+   * Port 25's pause before the greeting for clients not seen to behave; undefined: the default
+   * (300 ms, then the client is remembered for a day: servers/mta/inbound/greeting-test.ts).
+   */
+  readonly greetingDelayMs?: number;
+  /** How long a client that waited is greeted at once; undefined: the default (1 day). */
+  readonly greetingPassSeconds?: number;
   readonly dkim: "dual" | "rsa" | "none";
   /** Connections per listener and per client address (idle-connection memory needs many). */
   readonly maxConnections?: number;
@@ -104,7 +109,12 @@ export async function startOurStack(options: OurMtaOptions): Promise<OurMta> {
         lmtp: { kind: "tcp", host: "127.0.0.1", port: mda.port },
         // One client address and one user send everything: no rate limit.
         limits: {
-          greetingDelayMs: options.greetingDelayMs,
+          ...(options.greetingDelayMs === undefined
+            ? {}
+            : { greetingDelayMs: options.greetingDelayMs }),
+          ...(options.greetingPassSeconds === undefined
+            ? {}
+            : { greetingPassSeconds: options.greetingPassSeconds }),
           messagesPerMinute: 0,
           maxConnections: many,
           connectionsPerClient: many,
