@@ -134,6 +134,21 @@ describe("webmail settings in Chromium", () => {
     assert.match((await row.textContent()) ?? "", /Alice Liddell/);
   });
 
+  it("suggests the senders of the folder pages it has shown", async () => {
+    const page = await open(ALICE);
+    const dialog = await compose(page);
+    const to = dialog.getByRole("combobox", { name: "To", exact: true });
+    await to.pressSequentially("sam");
+    const option = dialog
+      .getByRole("listbox", { name: "Suggested addresses" })
+      .getByRole("option", { name: /sam@remote\.test/ });
+    await option.waitFor();
+    assert.match((await option.textContent()) ?? "", /Sam Sender/);
+    await to.press("ArrowDown");
+    await to.press("Tab");
+    assert.equal(await to.inputValue(), "Sam Sender <sam@remote.test>, ");
+  });
+
   it("changes the password; the new one logs in, the old one does not", async () => {
     const page = await open(ALICE);
     await page.getByRole("button", { name: "Settings" }).click();

@@ -4,7 +4,7 @@
  * (aria-activedescendant, focus stays in the field), Enter or Tab takes one, Escape closes the
  * list (and only the list: the dialog stays open). The suggestions are for the address being
  * typed after the last comma, asked of the server (past correspondents, then the directory)
- * once typing pauses.
+ * once typing pauses, then the senders of the folder pages the user has looked at (no request).
  */
 import { api, query } from "./api.ts";
 import { h } from "./dom.ts";
@@ -12,7 +12,40 @@ import { h } from "./dom.ts";
 export interface Suggestion {
   readonly address: string;
   readonly name: string;
-  readonly source: "sent" | "directory";
+  readonly source: "sent" | "directory" | "folder";
+}
+
+/** Senders of the folder pages shown in this tab, newest last; bounded. */
+const seen = new Map<string, Suggestion>();
+const MAX_SEEN = 500;
+/** At most this many suggestions at once, as the server gives. */
+const MAX_SHOWN = 10;
+
+/** Remembers the senders of a page of messages, for suggestions. */
+export function noteSeenAddresses(list: readonly { name: string; address: string }[]): void {
+  for (const a of list) {
+    const address = a.address.toLowerCase();
+    if (!address.includes("@")) continue;
+    seen.delete(address);
+    seen.set(address, { address, name: a.name, source: "folder" });
+  }
+  for (const key of seen.keys()) {
+    if (seen.size <= MAX_SEEN) break;
+    seen.delete(key);
+  }
+}
+
+/** The seen senders whose address, name or a word of the name starts with `text`. */
+function seenMatching(text: string): Suggestion[] {
+  const prefix = text.toLowerCase();
+  return [...seen.values()].reverse().filter(
+    (s) =>
+      s.address.startsWith(prefix) ||
+      s.name
+        .toLowerCase()
+        .split(/[\s,.;:()"'<>/-]+/)
+        .some((w) => w.startsWith(prefix)),
+  );
 }
 
 /** Typing pauses this long before the server is asked. */
@@ -100,7 +133,9 @@ export function attachAddressCompletion(input: HTMLInputElement): HTMLElement {
       );
       // A later keystroke asked again: this answer is stale.
       if (mine !== asked || currentToken(input.value).text !== text) return;
-      shown = suggestions;
+      const known = new Set(suggestions.map((s) => s.address));
+      const extra = seenMatching(text).filter((s) => !known.has(s.address));
+      shown = [...suggestions, ...extra].slice(0, MAX_SHOWN);
       active = -1;
       render();
     } catch {

@@ -3,6 +3,7 @@
  * re-renders from it. New mail arrives on the event stream and refreshes the list in place.
  */
 import { api, ApiError, query, type Folder, type MessagePage, type MessageView } from "./api.ts";
+import { noteSeenAddresses } from "./address-complete.ts";
 import { openCompose, type ComposeInit } from "./compose.ts";
 import { displayName, formatAddress, formatDate, formatSize, h } from "./dom.ts";
 import {
@@ -420,6 +421,7 @@ export async function startApp(root: HTMLElement, address: string): Promise<void
         ...state.search,
       })}`,
     );
+    noteSeenAddresses(state.list.messages.flatMap((m) => m.from));
     renderList();
   };
   const changePrefs = (next: ListPrefs) => {
