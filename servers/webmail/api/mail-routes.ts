@@ -9,8 +9,7 @@ import { COMMON_HEADERS, messageFrameCsp } from "../http/security-headers.ts";
 import { MAX_JSON_BYTES, MAX_PAGE_SIZE, PAGE_SIZE } from "../limits.ts";
 import { SORT_KEYS } from "../mail/list-order.ts";
 import { folderFor, inMailbox, listFolders, listPage } from "../mail/mailbox.ts";
-import { attachmentStream, htmlAndImages, readMessage } from "../mail/message.ts";
-import { sanitizeMessageHtml, textToHtml } from "../mail/sanitize.ts";
+import { attachmentStream, messageContent, readMessage, sanitizedBody } from "../mail/message.ts";
 
 const folderSchema = z.string().min(1).max(1000);
 const uidSchema = z.coerce.number().int().positive();
@@ -111,7 +110,9 @@ export function mailRoutes(): Route[] {
     session("GET", /^\/api\/message$/, async (ctx) => {
       const { folder, uid } = parse(messageQuerySchema, query(ctx));
       const client = await ctx.session.resource.client();
-      const message = await inMailbox(client, folder, () => readMessage(client, uid));
+      const message = await inMailbox(client, folder, async () =>
+        readMessage(client, await messageContent(client, folder, uid, "view")),
+      );
       sendJson(ctx.res, 200, { folder, ...message });
     }),
 
@@ -122,14 +123,10 @@ export function mailRoutes(): Route[] {
       const client = await ctx.session.resource.client();
       // Selected read-write like every other request: switching to EXAMINE and back would
       // cost a SELECT each time (the message's own request runs beside this one).
-      const content = await inMailbox(client, folder, () => htmlAndImages(client, uid));
-      const { html, css, blockedImages } =
-        content.html === undefined
-          ? { html: `<pre>${textToHtml(content.text ?? "")}</pre>`, css: "", blockedImages: 0 }
-          : sanitizeMessageHtml(content.html, {
-              remoteImages,
-              inlineImage: (id) => content.images.get(id),
-            });
+      const content = await inMailbox(client, folder, () =>
+        messageContent(client, folder, uid, remoteImages ? "body with images" : "body"),
+      );
+      const { html, css, blockedImages } = sanitizedBody(content, remoteImages);
       // The message's own styles (sanitized, scoped to its element) come after ours.
       const document = `<!doctype html><html><head><meta charset="utf-8"><title>${escapeHtml(
         String(uid),

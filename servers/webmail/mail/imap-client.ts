@@ -41,6 +41,9 @@ export function imapConnector({ upstream, ca }: UpstreamTls): ImapConnector {
       disableAutoIdle: options.idle !== true,
       autoIdleDelay: 50,
       clientInfo: { name: "mailstack webmail" },
+      // The webmail sits beside its IMAP server (same host or network): COMPRESS=DEFLATE would
+      // cost a round trip at login and CPU on both ends for every page, and save no time.
+      disableCompression: true,
     });
     // An error after connect() is emitted; without a listener it would end the process.
     client.on("error", () => undefined);

@@ -3,12 +3,12 @@
  * inline images, and the Authentication-Results our MTA recorded. Parts come decoded (and text in
  * UTF-8) from imapflow's download; nothing reads the raw message into memory whole.
  */
-import type { ImapFlow, MessageStructureObject } from "imapflow";
+import type { FetchMessageObject, ImapFlow, MessageStructureObject } from "imapflow";
 import type { Readable } from "node:stream";
 import { ApiError } from "../errors.ts";
 import { MAX_INLINE_IMAGE_BYTES, MAX_SHOWN_PART_BYTES } from "../limits.ts";
 import { addresses, type Address } from "./mailbox.ts";
-import { sanitizeMessageHtml } from "./sanitize.ts";
+import { sanitizeMessageHtml, textToHtml, type SanitizedHtml } from "./sanitize.ts";
 
 export interface Attachment {
   readonly part: string;
@@ -112,9 +112,33 @@ export function headerValues(raw: Buffer | undefined, name: string): string[] {
     .map((line) => line.slice(prefix.length).trim());
 }
 
-/** Fetches what the reading pane needs; marks the message \Seen. */
-export async function readMessage(client: ImapFlow, uid: number): Promise<MessageView> {
-  const m = await client.fetchOne(
+/** A part's text as a string, from its charset (UTF-8 when unknown or unsupported). */
+function decodeText(content: Buffer, charset: string | undefined): string {
+  try {
+    return new TextDecoder(charset ?? "utf-8").decode(content);
+  } catch {
+    return content.toString("utf8");
+  }
+}
+
+/**
+ * What reading a message needs, fetched in two commands: the envelope, flags, structure and
+ * headers, then the text and HTML parts with the inline images the HTML refers to (one FETCH of
+ * several sections). The message's JSON and its body frame are asked for together; the first
+ * request loads it and the other takes the same load (see `messageContent`).
+ */
+export interface MessageContent {
+  readonly uid: number;
+  readonly message: FetchMessageObject;
+  readonly parts: MessageParts;
+  readonly text: string | undefined;
+  readonly html: string | undefined;
+  /** Inline images by Content-ID, as data: URLs. */
+  readonly images: Map<string, string>;
+}
+
+async function loadContent(client: ImapFlow, uid: number): Promise<MessageContent> {
+  const message = await client.fetchOne(
     String(uid),
     {
       uid: true,
@@ -125,18 +149,119 @@ export async function readMessage(client: ImapFlow, uid: number): Promise<Messag
     },
     { uid: true },
   );
-  if (!m) throw new ApiError("NOT_FOUND");
-  const parts = partsOf(m.bodyStructure);
-  const text =
-    parts.text === undefined ? null : (await partContent(client, uid, parts.text)).toString("utf8");
-  const blockedImages =
-    parts.html === undefined
-      ? 0
-      : sanitizeMessageHtml((await partContent(client, uid, parts.html)).toString("utf8"), {
-          remoteImages: false,
-          inlineImage: () => undefined,
-        }).blockedImages;
-  if (!m.flags?.has("\\Seen")) await client.messageFlagsAdd(String(uid), ["\\Seen"], { uid: true });
+  if (!message) throw new ApiError("NOT_FOUND");
+  const parts = partsOf(message.bodyStructure);
+  const shown = [parts.text, parts.html].filter((p) => p !== undefined);
+  const texts = new Map<string, string>();
+  if (message.bodyStructure?.childNodes === undefined) {
+    // A single-part message: its one part is the body (imapflow's download knows the way).
+    for (const part of shown) {
+      texts.set(part, (await partContent(client, uid, part)).toString("utf8"));
+    }
+  } else if (shown.length > 0) {
+    const got = await client.downloadMany(String(uid), shown, {
+      uid: true,
+      maxBytes: MAX_SHOWN_PART_BYTES,
+    });
+    for (const part of shown) {
+      const entry = got[part];
+      if (entry?.content) texts.set(part, decodeText(entry.content, entry.meta.charset));
+    }
+  }
+  const html = parts.html === undefined ? undefined : (texts.get(parts.html) ?? "");
+  const text = parts.text === undefined ? undefined : (texts.get(parts.text) ?? "");
+  const images = new Map<string, string>();
+  if (html !== undefined) {
+    let budget = MAX_INLINE_IMAGE_BYTES;
+    const wanted = [...parts.inline].filter(([id, image]) => {
+      if (!html.includes(`cid:${id}`) || image.size > budget) return false;
+      budget -= image.size;
+      return true;
+    });
+    if (wanted.length > 0) {
+      const got = await client.downloadMany(
+        String(uid),
+        wanted.map(([, image]) => image.part),
+        { uid: true, maxBytes: MAX_INLINE_IMAGE_BYTES },
+      );
+      for (const [id, image] of wanted) {
+        const content = got[image.part]?.content;
+        if (content) images.set(id, `data:${image.type};base64,${content.toString("base64")}`);
+      }
+    }
+  }
+  return { uid, message, parts, text, html, images };
+}
+
+interface Shared {
+  readonly content: Promise<MessageContent>;
+  /** Who took this load; each asks once per opening, a second ask loads afresh. */
+  readonly takenBy: Set<string>;
+}
+const shared = new WeakMap<ImapFlow, Map<string, Shared>>();
+/** A load waits this long for the other request of the same opening. */
+const SHARED_MS = 30_000;
+
+/**
+ * The message's content for `who` ("view" or "body"): the load the other request started for
+ * the same opening if there is one, else a new load it can take. Content is fixed for a UID;
+ * flags are not, so a second ask by the same requester (the message opened again) loads afresh.
+ */
+export function messageContent(
+  client: ImapFlow,
+  folder: string,
+  uid: number,
+  who: string,
+): Promise<MessageContent> {
+  let loads = shared.get(client);
+  if (loads === undefined) {
+    loads = new Map();
+    shared.set(client, loads);
+  }
+  const key = `${folder}\n${uid}`;
+  const found = loads.get(key);
+  if (found !== undefined && !found.takenBy.has(who)) {
+    found.takenBy.add(who);
+    return found.content;
+  }
+  const content = loadContent(client, uid);
+  const entry: Shared = { content, takenBy: new Set([who]) };
+  loads.set(key, entry);
+  const forget = () => {
+    if (loads.get(key) === entry) loads.delete(key);
+  };
+  setTimeout(forget, SHARED_MS).unref();
+  content.catch(forget);
+  return content;
+}
+
+const sanitizedOnce = new WeakMap<MessageContent, SanitizedHtml>();
+
+/**
+ * The HTML body sanitized (the text as HTML if there is none); without remote images it is
+ * worked out once for both requests of an opening (the view counts its held-back images).
+ */
+export function sanitizedBody(content: MessageContent, remoteImages: boolean): SanitizedHtml {
+  if (content.html === undefined) {
+    return { html: `<pre>${textToHtml(content.text ?? "")}</pre>`, css: "", blockedImages: 0 };
+  }
+  const known = remoteImages ? undefined : sanitizedOnce.get(content);
+  if (known !== undefined) return known;
+  const result = sanitizeMessageHtml(content.html, {
+    remoteImages,
+    inlineImage: (id) => content.images.get(id),
+  });
+  if (!remoteImages) sanitizedOnce.set(content, result);
+  return result;
+}
+
+/** The reading pane's view of a loaded message; marks it \Seen. */
+export async function readMessage(client: ImapFlow, content: MessageContent): Promise<MessageView> {
+  const { uid, message: m, parts } = content;
+  const { blockedImages } = sanitizedBody(content, false);
+  if (!m.flags?.has("\\Seen")) {
+    await client.messageFlagsAdd(String(uid), ["\\Seen"], { uid: true });
+  }
   const envelope = m.envelope;
   return {
     uid,
@@ -150,37 +275,12 @@ export async function readMessage(client: ImapFlow, uid: number): Promise<Messag
     inReplyTo: envelope?.inReplyTo ?? null,
     references: headerValues(m.headers, "references")[0] ?? null,
     flags: [...new Set([...(m.flags ?? []), "\\Seen"])],
-    text,
+    text: content.text ?? null,
     hasHtml: parts.html !== undefined,
     blockedImages,
     attachments: parts.attachments,
     authenticationResults: headerValues(m.headers, "authentication-results"),
   };
-}
-
-/** The HTML part (or the text as HTML, by the caller) and inline images as data: URLs. */
-export async function htmlAndImages(
-  client: ImapFlow,
-  uid: number,
-): Promise<{ html: string | undefined; text: string | undefined; images: Map<string, string> }> {
-  const m = await client.fetchOne(String(uid), { uid: true, bodyStructure: true }, { uid: true });
-  if (!m) throw new ApiError("NOT_FOUND");
-  const parts = partsOf(m.bodyStructure);
-  const images = new Map<string, string>();
-  if (parts.html === undefined) {
-    const text =
-      parts.text === undefined ? "" : (await partContent(client, uid, parts.text)).toString("utf8");
-    return { html: undefined, text, images };
-  }
-  const html = (await partContent(client, uid, parts.html)).toString("utf8");
-  let budget = MAX_INLINE_IMAGE_BYTES;
-  for (const [id, image] of parts.inline) {
-    if (!html.includes(`cid:${id}`) || image.size > budget) continue;
-    const content = await partContent(client, uid, image.part, budget);
-    budget -= content.length;
-    images.set(id, `data:${image.type};base64,${content.toString("base64")}`);
-  }
-  return { html, text: undefined, images };
 }
 
 /** Streams one attachment; NOT_FOUND if the message has no such part. */
