@@ -159,7 +159,11 @@ export async function podmanStack(
     },
     async cleanup() {
       for (const name of made.reverse()) await podman(["rm", "--force", "--ignore", name]);
-      for (const name of Object.values(stack.volumes)) {
+      const volumes = [
+        ...Object.values(stack.volumes),
+        ...stack.containers.map((c) => c.configVolume.name),
+      ];
+      for (const name of volumes) {
         await podman(["volume", "rm", "--force", name]).catch(() => undefined);
       }
       await podman(["network", "rm", "--force", stack.network]).catch(() => undefined);
