@@ -613,6 +613,21 @@ export async function settleDisk(): Promise<void> {
   await new Promise((r) => setTimeout(r, 1500));
 }
 
+/**
+ * Bytes written to the machine's block devices so far (/proc/diskstats, 512-byte sectors,
+ * partitions and loop/ram devices left out). Machine-wide: other processes' writes count too.
+ */
+export function diskWrittenBytes(): number {
+  let sectors = 0;
+  for (const line of readFileSync("/proc/diskstats", "utf8").split("\n")) {
+    const f = line.trim().split(/\s+/);
+    const name = f[2] ?? "";
+    if (!/^(vd[a-z]+|sd[a-z]+|nvme\d+n\d+|xvd[a-z]+)$/.test(name)) continue;
+    sectors += Number(f[9] ?? 0);
+  }
+  return sectors * 512;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Small helpers
 

@@ -19,12 +19,14 @@
  * Needs: root (Dovecot drops to the system user `mailbench`: `useradd -r -M -s
  * /usr/sbin/nologin mailbench`), `apt-get install dovecot-core dovecot-lmtpd postfix`.
  */
+import { spawnSync } from "node:child_process";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import {
   DOMAIN,
   MemorySampler,
+  diskWrittenBytes,
   dovecotProblems,
   machine,
   makeTempDir,
@@ -81,6 +83,8 @@ interface RunRecord {
   delivered: number;
   ok: boolean;
   serverCpuSeconds: number;
+  /** Bytes written to the machine's disks during the run and its sync (all processes). */
+  diskBytes: number;
   peakRssKb: number;
   peakPssKb: number;
   note: string;
@@ -163,12 +167,16 @@ try {
               exampleCommands.push(smtpSourceCommand("<port>", run));
             }
             await settleDisk();
+            const disk0 = diskWrittenBytes();
             server.resetPeak();
             const cpu0 = server.cpuSeconds();
             const sampler = new MemorySampler(() => server.pids(), 200).begin();
             const result = await smtpSource(server.port, { ...run, timeoutMs: RUN_TIMEOUT_MS });
             sampler.end();
             const serverCpuSeconds = server.cpuSeconds() - cpu0;
+            // Everything the run left dirty reaches the disk before counting (machine-wide).
+            spawnSync("sync");
+            const diskBytes = diskWrittenBytes() - disk0;
             // Give the server a moment to finish what it acknowledged (it already has: LMTP replies
             // come after the commit), then count.
             let delivered = 0;
@@ -191,6 +199,7 @@ try {
               delivered,
               ok: problems.length === 0,
               serverCpuSeconds,
+              diskBytes,
               peakRssKb: server.peakRss() ?? sampler.maxRss,
               peakPssKb: sampler.maxPss,
               note: problems.join("; "),
@@ -199,7 +208,7 @@ try {
             console.log(
               `${name.padEnd(15)} ${mode.padEnd(7)} rcpt ${String(spread).padStart(2)} ${String(size).padStart(6)} B × ${messages}` +
                 ` #${repeat}: ${result.seconds.toFixed(2)} s, ${(messages / result.seconds).toFixed(0)} msg/s,` +
-                ` server CPU ${serverCpuSeconds.toFixed(1)} s, peak RSS ${(record.peakRssKb / 1024).toFixed(0)} MB` +
+                ` server CPU ${serverCpuSeconds.toFixed(1)} s, disk ${(diskBytes / messages / 1024).toFixed(0)} KB/msg, peak RSS ${(record.peakRssKb / 1024).toFixed(0)} MB` +
                 (record.ok ? "" : `  FAILED: ${record.note}`),
             );
           }
@@ -245,6 +254,7 @@ for (const size of sizes) {
           (messages / seconds).toFixed(0),
           ((messages * size) / seconds / 1e6).toFixed(2),
           median(runs.map((r) => r.serverCpuSeconds)).toFixed(1),
+          (median(runs.map((r) => r.diskBytes)) / messages / 1024).toFixed(0),
           (Math.max(...runs.map((r) => r.peakRssKb)) / 1024).toFixed(0),
           (Math.max(...runs.map((r) => r.peakPssKb)) / 1024).toFixed(0),
           `${good.length}/${runs.length}`,
@@ -254,7 +264,7 @@ for (const size of sizes) {
   }
 }
 console.log(
-  `\nMedians of ${repeats} run(s); ${sessions} concurrent LMTP sessions (smtp-source -s ${sessions}); MB/s counts payload bytes (-l).`,
+  `\nMedians of ${repeats} run(s); ${sessions} concurrent LMTP sessions (smtp-source -s ${sessions}); MB/s counts payload bytes (-l); disk KB/msg: bytes written to the machine's disks per message during the run and a sync after it (machine-wide, so other processes add to it).`,
 );
 console.log(
   "peak RSS: our MDA = summed VmHWM of its processes (primary + LMTP workers); Dovecot = largest sampled sum of VmRSS over master + all children (200 ms samples). peak PSS: sampled sum of Pss for both.\n",
@@ -271,6 +281,7 @@ console.log(
       "msg/s",
       "MB/s",
       "server CPU s",
+      "disk KB/msg",
       "peak RSS MB",
       "peak PSS MB",
       "runs ok",
