@@ -69,7 +69,7 @@ describe("containerSpecs", () => {
         "tls-key",
       ],
       imap: ["directory-service-password", "tls-key"],
-      webmail: ["tls-key"],
+      webmail: ["directory-service-password", "tls-key"],
     });
     for (const spec of containers) {
       for (const f of spec.files) assert.equal(f.mode, f.secret ? "0400" : "0444", f.path);

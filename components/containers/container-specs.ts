@@ -335,7 +335,8 @@ export function containerSpecs(
       port: INTERNAL_PORTS.https,
       ports: [publish(INTERNAL_PORTS.https, ports.https)],
       volumes: [{ volume: "webmail", path: VOLUMES.webmail }],
-      files: [configFile(webmailConfig(config)), ...tlsFiles, ...caFiles],
+      // directoryFiles carry the CA too (self-signed stacks).
+      files: [configFile(webmailConfig(config, location)), ...tlsFiles, ...directoryFiles],
     }),
   ];
 

@@ -178,7 +178,7 @@ export function spamConfig(config: StackConfig) {
   };
 }
 
-export function webmailConfig(config: StackConfig) {
+export function webmailConfig(config: StackConfig, location: DirectoryLocation) {
   const upstream = (host: string, port: number) => ({
     host,
     port,
@@ -194,6 +194,8 @@ export function webmailConfig(config: StackConfig) {
     submission: upstream("mta", INTERNAL_PORTS.submissions),
     // On its volume: the root file system is read-only.
     stateDir: VOLUMES.webmail,
+    // For a user's own password change and address suggestions.
+    directory: directory(location),
     // The servers' certificate names the public host name, which the webmail reaches by alias.
     ...(config.tls.mode === "selfSigned" ? { caPath: CA_PATH } : {}),
   };
