@@ -129,7 +129,7 @@ describe("mailstack plan", () => {
     assert.match(stdout, /^## Containers on unix:\/\/\/var\/run\/docker\.sock$/m);
     assert.match(
       stdout,
-      /^\| mailstack-mta \| mailstack-server:latest \(built from images\/server\.Dockerfile\) \| 0\.0\.0\.0:25->2525, 0\.0\.0\.0:587->2587, 0\.0\.0\.0:465->2465 \| queue:\/var\/spool\/mailstack, lmtp:\/run\/mailstack \| directory-service-password, tls-key, dkim:dev\.example\.test:dev2026a \|$/m,
+      /^\| mailstack-mta \| mailstack-server:latest \(built from images\/server\.Dockerfile\) \| 0\.0\.0\.0:25->2525, 0\.0\.0\.0:587->2587, 0\.0\.0\.0:465->2465 \| queue:\/var\/lib\/mailstack\/queue, lmtp:\/run\/mailstack \| tls-key, directory-service-password, dkim:dev\.example\.test:dev2026a \|$/m,
     );
     assert.match(
       stdout,
