@@ -9,7 +9,13 @@ import { COMMON_HEADERS, messageFrameCsp } from "../http/security-headers.ts";
 import { MAX_JSON_BYTES, MAX_PAGE_SIZE, PAGE_SIZE } from "../limits.ts";
 import { SORT_KEYS } from "../mail/list-order.ts";
 import { folderFor, inMailbox, listFolders, listPage } from "../mail/mailbox.ts";
-import { attachmentStream, messageContent, readMessage, sanitizedBody } from "../mail/message.ts";
+import {
+  attachmentStream,
+  messageContent,
+  readMessage,
+  sanitizedBody,
+  takeShared,
+} from "../mail/message.ts";
 
 const folderSchema = z.string().min(1).max(1000);
 const uidSchema = z.coerce.number().int().positive();
@@ -110,9 +116,10 @@ export function mailRoutes(): Route[] {
     session("GET", /^\/api\/message$/, async (ctx) => {
       const { folder, uid } = parse(messageQuerySchema, query(ctx));
       const client = await ctx.session.resource.client();
-      const message = await inMailbox(client, folder, async () =>
-        readMessage(client, await messageContent(client, folder, uid, "view")),
-      );
+      // The body frame's request may have started the load: then take it without the lock.
+      const content = await (takeShared(client, folder, uid, "view") ??
+        inMailbox(client, folder, () => messageContent(client, folder, uid, "view")));
+      const message = await readMessage(client, folder, content);
       sendJson(ctx.res, 200, { folder, ...message });
     }),
 
@@ -123,9 +130,9 @@ export function mailRoutes(): Route[] {
       const client = await ctx.session.resource.client();
       // Selected read-write like every other request: switching to EXAMINE and back would
       // cost a SELECT each time (the message's own request runs beside this one).
-      const content = await inMailbox(client, folder, () =>
-        messageContent(client, folder, uid, remoteImages ? "body with images" : "body"),
-      );
+      const who = remoteImages ? "body with images" : "body";
+      const content = await (takeShared(client, folder, uid, who) ??
+        inMailbox(client, folder, () => messageContent(client, folder, uid, who)));
       const { html, css, blockedImages } = sanitizedBody(content, remoteImages);
       // The message's own styles (sanitized, scoped to its element) come after ours.
       const document = `<!doctype html><html><head><meta charset="utf-8"><title>${escapeHtml(

@@ -199,6 +199,8 @@ export async function startApp(root: HTMLElement, address: string): Promise<void
   const loadFolders = async () => {
     state.folders = (await api.get<{ folders: Folder[] }>("/api/folders")).folders;
     renderFolders();
+    // The list's title and Sent/Drafts columns come from the folders.
+    if (state.list !== undefined) renderList();
   };
   const pathOf = (use: string) => state.folders.find((f) => f.specialUse === use)?.path;
 
@@ -856,7 +858,15 @@ export async function startApp(root: HTMLElement, address: string): Promise<void
     close: () => closeReader(),
   });
 
-  await Promise.all([loadFolders(), loadList(0)]);
+  // The page is asked for before the folders: both go over the session's one IMAP connection,
+  // and the list is what the user waits for (folder counts, a STATUS of each, fill in after).
+  const firstPage = loadList(0).then(() =>
+    requestAnimationFrame(() =>
+      requestAnimationFrame(() => performance.mark("webmail:first-page-painted")),
+    ),
+  );
+  await firstPage;
+  await loadFolders();
   // New mail: the event stream says the inbox grew. Opened after the first page, so its IMAP
   // login does not compete with the page's; `ready` catches up on what came in between.
   const inboxShown = () =>
@@ -875,7 +885,4 @@ export async function startApp(root: HTMLElement, address: string): Promise<void
   });
   listBox.focus();
   document.body.dataset.ready = "true";
-  requestAnimationFrame(() =>
-    requestAnimationFrame(() => performance.mark("webmail:first-page-painted")),
-  );
 }

@@ -7,7 +7,7 @@ import type { FetchMessageObject, ImapFlow, MessageStructureObject } from "imapf
 import type { Readable } from "node:stream";
 import { ApiError } from "../errors.ts";
 import { MAX_INLINE_IMAGE_BYTES, MAX_SHOWN_PART_BYTES } from "../limits.ts";
-import { addresses, type Address } from "./mailbox.ts";
+import { addresses, inMailbox, type Address } from "./mailbox.ts";
 import { sanitizeMessageHtml, textToHtml, type SanitizedHtml } from "./sanitize.ts";
 
 export interface Attachment {
@@ -213,17 +213,14 @@ export function messageContent(
   uid: number,
   who: string,
 ): Promise<MessageContent> {
+  const taken = takeShared(client, folder, uid, who);
+  if (taken !== undefined) return taken;
   let loads = shared.get(client);
   if (loads === undefined) {
     loads = new Map();
     shared.set(client, loads);
   }
   const key = `${folder}\n${uid}`;
-  const found = loads.get(key);
-  if (found !== undefined && !found.takenBy.has(who)) {
-    found.takenBy.add(who);
-    return found.content;
-  }
   const content = loadContent(client, uid);
   const entry: Shared = { content, takenBy: new Set([who]) };
   loads.set(key, entry);
@@ -233,6 +230,22 @@ export function messageContent(
   setTimeout(forget, SHARED_MS).unref();
   content.catch(forget);
   return content;
+}
+
+/**
+ * The load another request of the same opening started, if any (taken by `who`). Needs no
+ * mailbox: the caller waits for the load, not for the lock the other request holds.
+ */
+export function takeShared(
+  client: ImapFlow,
+  folder: string,
+  uid: number,
+  who: string,
+): Promise<MessageContent> | undefined {
+  const found = shared.get(client)?.get(`${folder}\n${uid}`);
+  if (found === undefined || found.takenBy.has(who)) return undefined;
+  found.takenBy.add(who);
+  return found.content;
 }
 
 const sanitizedOnce = new WeakMap<MessageContent, SanitizedHtml>();
@@ -256,11 +269,17 @@ export function sanitizedBody(content: MessageContent, remoteImages: boolean): S
 }
 
 /** The reading pane's view of a loaded message; marks it \Seen. */
-export async function readMessage(client: ImapFlow, content: MessageContent): Promise<MessageView> {
+export async function readMessage(
+  client: ImapFlow,
+  folder: string,
+  content: MessageContent,
+): Promise<MessageView> {
   const { uid, message: m, parts } = content;
   const { blockedImages } = sanitizedBody(content, false);
   if (!m.flags?.has("\\Seen")) {
-    await client.messageFlagsAdd(String(uid), ["\\Seen"], { uid: true });
+    await inMailbox(client, folder, () =>
+      client.messageFlagsAdd(String(uid), ["\\Seen"], { uid: true }),
+    );
   }
   const envelope = m.envelope;
   return {
