@@ -110,4 +110,10 @@ describe("mailstack spam", () => {
   it("an unknown subcommand is a usage error", async () => {
     assert.equal((await run("train")).code, 64);
   });
+
+  it("help prints the usage and succeeds, as the other commands do", async () => {
+    const help = await run("help");
+    assert.equal(help.code, 0);
+    assert.match(help.stdout, /^Usage: mailstack spam seed/);
+  });
 });

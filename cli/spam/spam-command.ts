@@ -72,6 +72,9 @@ export async function spamCommand(argv: readonly string[], io: Io = process): Pr
         );
         return 0;
       }
+      case "help":
+        io.stdout.write(`${SPAM_USAGE}\n`);
+        return 0;
       case undefined:
         return usage("missing subcommand");
       default:
