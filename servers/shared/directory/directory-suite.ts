@@ -31,16 +31,7 @@ const injections = [
   "(mail=alice@example.test)",
 ];
 
-export interface BackendCapabilities {
-  /** The backend stores a mailbox quota per user (LDAP has no standard attribute for it). */
-  readonly quota: boolean;
-}
-
-export function directorySuite(
-  name: string,
-  make: DirectoryFactory,
-  capabilities: BackendCapabilities,
-): void {
+export function directorySuite(name: string, make: DirectoryFactory): void {
   const withDirectory = async (
     fn: (d: Directory) => Promise<void>,
     options: Omit<DirectoryOptions, "domains"> = { failureFloorMs: 0 },
@@ -291,8 +282,7 @@ export function directorySuite(
           primary.kind === "user" && [...primary.user.aliases].sort(),
           [...alice.aliases].sort(),
         );
-        const quota = capabilities.quota ? alice.quotaBytes : undefined;
-        assert.equal(primary.kind === "user" && primary.user.quotaBytes, quota);
+        assert.equal(primary.kind === "user" && primary.user.quotaBytes, alice.quotaBytes);
         for (const alias of alice.aliases) {
           const r = await d.resolve(alias);
           assert.equal(r.kind === "user" && r.user.address, alice.address, alias);

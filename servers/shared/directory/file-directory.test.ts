@@ -46,10 +46,8 @@ before(async () => {
 });
 after(() => rm(dir, { recursive: true, force: true }));
 
-directorySuite(
-  "file",
-  (options) => openFileDirectory({ ...options, path, domains: [...fixtureDomains], watch: false }),
-  { quota: true },
+directorySuite("file", (options) =>
+  openFileDirectory({ ...options, path, domains: [...fixtureDomains], watch: false }),
 );
 
 describe("file directory: the file itself", () => {

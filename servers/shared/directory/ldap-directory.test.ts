@@ -40,7 +40,7 @@ function open(
   });
 }
 
-directorySuite("ldap", (options) => Promise.resolve(open(options)), { quota: true });
+directorySuite("ldap", (options) => Promise.resolve(open(options)));
 
 /** Counts unhandled rejections and uncaught exceptions while `fn` runs. */
 async function expectNoStrayErrors(fn: () => Promise<void>): Promise<void> {
