@@ -54,15 +54,7 @@ export class Database {
     if (created) for (const d of [dir, dirname(dir), dirname(dirname(dir))]) syncDirectory(d);
     try {
       this.db = new DatabaseSync(path, { timeout: BUSY_TIMEOUT_MS });
-      this.db.exec(`
-        PRAGMA journal_mode = WAL;
-        PRAGMA wal_autocheckpoint = 4000;
-        PRAGMA synchronous = FULL;
-        PRAGMA foreign_keys = OFF;
-        PRAGMA temp_store = MEMORY;
-        PRAGMA cache_size = -${Math.max(64, Math.floor(cacheKiB))};
-        PRAGMA journal_size_limit = 67108864;
-      `);
+      configure(this.db, cacheKiB);
     } catch (error) {
       throw new StoreError("UNAVAILABLE", `cannot open ${path}`, { cause: error });
     }
@@ -159,6 +151,37 @@ export class Database {
     this.statements.clear();
     if (this.db.isOpen) this.db.close();
   }
+}
+
+/**
+ * Sets the connection up. Switching a new file to WAL takes a lock for which SQLite does not call
+ * the busy handler, so when two processes open the same new account at once (two MDA workers
+ * delivering to a new user) one gets SQLITE_BUSY at once: it waits a little and tries again, up
+ * to the busy timeout. This blocks the thread only in that rare race on a new account.
+ */
+function configure(db: DatabaseSync, cacheKiB: number): void {
+  const deadline = Date.now() + BUSY_TIMEOUT_MS;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      db.exec(`
+        PRAGMA journal_mode = WAL;
+        PRAGMA wal_autocheckpoint = 4000;
+        PRAGMA synchronous = FULL;
+        PRAGMA foreign_keys = OFF;
+        PRAGMA temp_store = MEMORY;
+        PRAGMA cache_size = -${Math.max(64, Math.floor(cacheKiB))};
+        PRAGMA journal_size_limit = 67108864;
+      `);
+      return;
+    } catch (error) {
+      if (!isBusy(error) || Date.now() >= deadline) throw error;
+      sleepSync(Math.min(5 * attempt, 50) + Math.random() * 5);
+    }
+  }
+}
+
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
 /** SQLITE_BUSY: another connection holds the lock this one asked for. */

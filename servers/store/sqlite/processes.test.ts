@@ -109,3 +109,17 @@ test("another process's watcher hears of this process's changes", async (t) => {
   await (await account.openMailbox("INBOX")).expunge({ onlyDeleted: false });
   await watcher.waitFor((l) => l.includes('"expunge"'), 3000);
 });
+
+test("processes opening the same new accounts at once all deliver (none is refused as locked)", async (t) => {
+  const dataDir = await tempDataDir(t);
+  const children = ["a", "b", "c"].map((prefix) =>
+    spawnChild([dataDir, "new", "open-new", "100", prefix]),
+  );
+  for (const child of children) {
+    assert.equal(await child.exited, 0, child.stderr());
+    assert.equal(child.lines.filter((l) => l.startsWith("ack ")).length, 100);
+  }
+  for (let i = 0; i < 100; i++) {
+    assert.deepEqual(checkConsistency(accountPath(dataDir, `new-${i}`)), []);
+  }
+});

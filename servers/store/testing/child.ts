@@ -7,6 +7,9 @@
  *   child.ts <dataDir> <userId> loop <prefix>             deliver (and churn) until killed
  *   child.ts <dataDir> <userId> watch                     print store events as JSON lines
  *   child.ts <dataDir> <userId> flag <uid>                set \Flagged on an INBOX message
+ *   child.ts <dataDir> <userId> open-new <count> <prefix>  open accounts <userId>-0.. (new ones,
+ *                                                          raced by sibling processes) and
+ *                                                          deliver one message to each
  */
 import { writeSync } from "node:fs";
 import { SqliteMailStore } from "../sqlite/sqlite-store.ts";
@@ -73,6 +76,16 @@ switch (command) {
       "\\Flagged",
     ]);
     line(`ack flag ${result.messages[0]?.modseq ?? 0}`);
+    await store.close();
+    break;
+  }
+  case "open-new": {
+    const [count = "0", prefix = "m"] = args;
+    for (let i = 0; i < Number(count); i++) {
+      const other = await store.openAccount(`${userId}-${i}`);
+      const result = await other.append("INBOX", message({ messageId: `${prefix}-${i}` }));
+      line(`ack ${prefix}-${i} ${result.uid}`);
+    }
     await store.close();
     break;
   }
