@@ -84,7 +84,7 @@ switch (command) {
     for (let i = 0; i < Number(count); i++) {
       const other = await store.openAccount(`${userId}-${i}`);
       const result = await other.append("INBOX", message({ messageId: `${prefix}-${i}` }));
-      line(`ack ${prefix}-${i} ${result.uid}`);
+      line(`ack ${prefix}-${i} ${result.duplicate ? 0 : result.uid}`);
     }
     await store.close();
     break;
