@@ -5,7 +5,7 @@
 import { StoreError } from "../errors.ts";
 import { AppendQueue } from "./append.ts";
 import { dirname } from "node:path";
-import { Database, syncDirectory } from "./database.ts";
+import { Database, syncDirectory, type Durability } from "./database.ts";
 import { createDefaultMailboxes } from "./mailboxes.ts";
 import { Notifier } from "./notify.ts";
 import { SCHEMA_VERSION, migrate } from "./schema.ts";
@@ -64,8 +64,8 @@ export class AccountCore {
   }
 
   /** A write transaction; this process's watchers hear of it afterwards. */
-  write<T>(fn: () => T): T {
-    const result = this.d.write(fn);
+  write<T>(fn: () => T, durability?: Durability): T {
+    const result = this.d.write(fn, durability);
     this.notifier.changed();
     return result;
   }

@@ -64,7 +64,10 @@ export class SqliteMailboxView implements MailboxView {
     options: StoreFlagsOptions = {},
   ): Promise<StoreFlagsResult> {
     return settle(() =>
-      this.core.write(() => storeFlags(this.d, this.id, uids, operation, flags, options)),
+      this.core.write(
+        () => storeFlags(this.d, this.id, uids, operation, flags, options),
+        "relaxed",
+      ),
     );
   }
 
@@ -77,7 +80,7 @@ export class SqliteMailboxView implements MailboxView {
           onlyDeleted: options.onlyDeleted ?? true,
           recordVanished: true,
         });
-      });
+      }, "relaxed");
     });
   }
 
@@ -106,6 +109,6 @@ export class SqliteMailboxView implements MailboxView {
   }
 
   claimRecent(): Promise<number[]> {
-    return settle(() => this.core.write(() => claimRecent(this.d, this.id)));
+    return settle(() => this.core.write(() => claimRecent(this.d, this.id), "relaxed"));
   }
 }

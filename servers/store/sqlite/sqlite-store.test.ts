@@ -87,3 +87,25 @@ test("the page cache per open account follows cacheKiB, 16,000 KiB by default", 
   assert.equal(cacheOf(usual), -DEFAULT_CACHE_KIB);
   assert.equal(DEFAULT_CACHE_KIB, 16_000);
 });
+
+test("a relaxed commit runs without its own fsync and the next commit is full again", async (t) => {
+  const dataDir = await tempDataDir(t);
+  const d = new Database(accountPath(dataDir, "a@example.com"));
+  t.after(() => d.close());
+  const level = (): number =>
+    (d.db.prepare("PRAGMA synchronous").get() as { synchronous: number }).synchronous;
+  d.write(() => d.db.exec("CREATE TABLE t (x)"));
+  const seen: number[] = [];
+  d.write(() => {
+    seen.push(level());
+    d.db.exec("INSERT INTO t VALUES (1)");
+  }, "relaxed");
+  d.write(() => seen.push(level()));
+  assert.throws(() =>
+    d.write(() => {
+      throw new Error("undone");
+    }, "relaxed"),
+  );
+  assert.deepEqual(seen, [1, 2], "NORMAL (1) inside the relaxed commit, FULL (2) after");
+  assert.equal(level(), 2, "FULL again after a relaxed commit that failed");
+});
