@@ -1,74 +1,20 @@
 /** The JSON API, with the CSRF token on every state-changing request. */
-import type { Address } from "./dom.ts";
+import type { MessageView as SentMessageView } from "../api-types.ts";
 
-export interface Folder {
-  readonly path: string;
-  readonly name: string;
-  readonly specialUse: string | null;
-  readonly total: number;
-  readonly unread: number;
-}
+export type {
+  Attachment,
+  Folder,
+  MessagePage,
+  MessageSummary,
+  SortKey,
+  ThreadInfo,
+} from "../api-types.ts";
 
-export interface MessageSummary {
-  readonly uid: number;
-  readonly from: Address[];
-  readonly to: Address[];
-  readonly subject: string;
-  readonly date: string | null;
-  readonly size: number;
-  readonly flags: string[];
-  readonly hasAttachment: boolean;
-  /** On a conversation's row (the list shows conversations and it has several messages). */
-  readonly thread?: ThreadInfo;
-}
-
-export interface ThreadInfo {
-  readonly count: number;
-  readonly unread: number;
-  readonly latest: string | null;
-  readonly uids: number[];
-  readonly messages: MessageSummary[];
-}
-
-export type SortKey = "arrival" | "date" | "from" | "subject" | "size";
-
-export interface MessagePage {
+/** A message as the reader holds it: the API adds its folder; flags change as the user acts. */
+export type MessageView = Omit<SentMessageView, "flags"> & {
   readonly folder: string;
-  /** Messages, or conversations when `threads`. */
-  readonly total: number;
-  readonly page: number;
-  readonly pageSize: number;
-  readonly sort: SortKey;
-  readonly descending: boolean;
-  readonly threads: boolean;
-  readonly messages: MessageSummary[];
-}
-
-export interface Attachment {
-  readonly part: string;
-  readonly filename: string;
-  readonly type: string;
-  readonly size: number;
-}
-
-export interface MessageView {
-  readonly folder: string;
-  readonly uid: number;
-  readonly subject: string;
-  readonly from: Address[];
-  readonly to: Address[];
-  readonly cc: Address[];
-  readonly replyTo: Address[];
-  readonly date: string | null;
-  readonly messageId: string | null;
-  readonly references: string | null;
   flags: string[];
-  readonly text: string | null;
-  readonly hasHtml: boolean;
-  readonly blockedImages: number;
-  readonly attachments: Attachment[];
-  readonly authenticationResults: string[];
-}
+};
 
 export class ApiError extends Error {
   constructor(

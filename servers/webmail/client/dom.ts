@@ -1,4 +1,6 @@
 /** Building DOM nodes without innerHTML: text is always text. */
+import type { Address } from "../api-types.ts";
+
 type Child = Node | string | null | undefined | false;
 type Attrs = Record<string, string | boolean | number | EventListener | undefined>;
 
@@ -36,10 +38,7 @@ export function formatDate(iso: string | null): string {
     : date.toLocaleDateString(undefined, { year: "numeric", month: "short", day: "numeric" });
 }
 
-export interface Address {
-  readonly name: string;
-  readonly address: string;
-}
+export type { Address };
 
 export function formatAddress(a: Address): string {
   return a.name ? `${a.name} <${a.address}>` : a.address;

@@ -7,10 +7,17 @@
  * mailbox is unchanged (no EXISTS, EXPUNGE or new SELECT), so paging costs one FETCH.
  */
 import type { ImapFlow, SearchObject } from "imapflow";
+import type { SortKey } from "../api-types.ts";
 import { searchCompiler, type SearchAttribute } from "imapflow/lib/search-compiler.js";
 
-export const SORT_KEYS = ["arrival", "date", "from", "subject", "size"] as const;
-export type SortKey = (typeof SORT_KEYS)[number];
+export const SORT_KEYS = [
+  "arrival",
+  "date",
+  "from",
+  "subject",
+  "size",
+] as const satisfies readonly SortKey[];
+export type { SortKey };
 
 export interface ListOrder {
   readonly sort: SortKey;

@@ -11,71 +11,14 @@ import type {
   MessageStructureObject,
   SearchObject,
 } from "imapflow";
+import type { Address, Folder, MessagePage, MessageSummary, ThreadInfo } from "../api-types.ts";
 import { ApiError } from "../errors.ts";
 import { MAX_THREAD_MESSAGES_SHOWN } from "../limits.ts";
-import {
-  cached,
-  orderThreads,
-  sortUids,
-  threadUids,
-  type ListOrder,
-  type SortKey,
-} from "./list-order.ts";
+import { cached, orderThreads, sortUids, threadUids, type ListOrder } from "./list-order.ts";
 
 export type SpecialUse = "\\Inbox" | "\\Sent" | "\\Drafts" | "\\Trash" | "\\Junk" | "\\Archive";
 
-export interface Folder {
-  readonly path: string;
-  readonly name: string;
-  readonly delimiter: string;
-  readonly specialUse: string | null;
-  readonly total: number;
-  readonly unread: number;
-}
-
-export interface Address {
-  readonly name: string;
-  readonly address: string;
-}
-
-export interface MessageSummary {
-  readonly uid: number;
-  readonly from: Address[];
-  readonly to: Address[];
-  readonly subject: string;
-  readonly date: string | null;
-  readonly size: number;
-  readonly flags: string[];
-  readonly hasAttachment: boolean;
-  /** Set on a conversation's row when the list shows conversations and it has several. */
-  readonly thread?: ThreadInfo;
-}
-
-/** A conversation shown as one row (the row's own fields are its first message's). */
-export interface ThreadInfo {
-  /** Messages in the conversation. */
-  readonly count: number;
-  /** Unread among `messages`. */
-  readonly unread: number;
-  /** The newest Date among `messages`. */
-  readonly latest: string | null;
-  /** Every message of the conversation, in the list's order (for actions on all of it). */
-  readonly uids: number[];
-  /** The first MAX_THREAD_MESSAGES_SHOWN of them, in the list's order. */
-  readonly messages: MessageSummary[];
-}
-
-export interface MessagePage {
-  readonly folder: string;
-  /** Messages, or conversations when `threads`. */
-  readonly total: number;
-  readonly page: number;
-  readonly pageSize: number;
-  readonly sort: SortKey;
-  readonly descending: boolean;
-  readonly threads: boolean;
-  readonly messages: MessageSummary[];
-}
+export type { Address, Folder, MessagePage, MessageSummary, ThreadInfo } from "../api-types.ts";
 
 /** Runs `work` with `path` selected; the lock keeps another request from selecting elsewhere. */
 export async function inMailbox<T>(

@@ -7,15 +7,9 @@ import type { FetchMessageObject, ImapFlow, MessageStructureObject } from "imapf
 import type { Readable } from "node:stream";
 import { ApiError } from "../errors.ts";
 import { MAX_INLINE_IMAGE_BYTES, MAX_SHOWN_PART_BYTES } from "../limits.ts";
-import { addresses, inMailbox, type Address } from "./mailbox.ts";
+import type { Attachment, MessageView } from "../api-types.ts";
+import { addresses, inMailbox } from "./mailbox.ts";
 import { sanitizeMessageHtml, textToHtml, type SanitizedHtml } from "./sanitize.ts";
-
-export interface Attachment {
-  readonly part: string;
-  readonly filename: string;
-  readonly type: string;
-  readonly size: number;
-}
 
 export interface MessageParts {
   readonly text: string | undefined;
@@ -25,26 +19,7 @@ export interface MessageParts {
   readonly inline: Map<string, Attachment>;
 }
 
-export interface MessageView {
-  readonly uid: number;
-  readonly subject: string;
-  readonly from: Address[];
-  readonly to: Address[];
-  readonly cc: Address[];
-  readonly replyTo: Address[];
-  readonly date: string | null;
-  readonly messageId: string | null;
-  readonly inReplyTo: string | null;
-  readonly references: string | null;
-  readonly flags: string[];
-  readonly text: string | null;
-  readonly hasHtml: boolean;
-  /** Remote images the HTML body holds back until the user allows them. */
-  readonly blockedImages: number;
-  readonly attachments: Attachment[];
-  /** Each Authentication-Results header (RFC 8601), unfolded, newest first. */
-  readonly authenticationResults: string[];
-}
+export type { Attachment, MessageView } from "../api-types.ts";
 
 /** Walks the MIME tree: the first text/plain and text/html shown, everything else listed. */
 export function partsOf(root: MessageStructureObject | undefined): MessageParts {
