@@ -56,18 +56,30 @@ const mda: ServerPlan = {
 const pop3: ServerPlan = {
   name: "pop3",
   entry: join(ROOT, "servers/pop3/main.ts"),
-  runtimeConfig: ({ config, dataDir, tls, directory }) => ({
+  runtimeConfig: (context) => {
+    const { ports } = context.config.local;
+    return mailboxServer(context, ports.pop3, ports.pop3s);
+  },
+};
+
+/** What IMAP and POP3 share: a STARTTLS and an implicit-TLS listener on the store. */
+function mailboxServer(
+  { config, dataDir, tls, directory }: RunContext,
+  starttlsPort: number,
+  implicitPort: number,
+) {
+  return {
     hostname: config.hostname,
     domains: config.domains.map((d) => d.name),
     listen: [
-      { host: config.local.listen, port: config.local.ports.pop3, tls: "starttls" },
-      { host: config.local.listen, port: config.local.ports.pop3s, tls: "implicit" },
+      { host: config.local.listen, port: starttlsPort, tls: "starttls" },
+      { host: config.local.listen, port: implicitPort, tls: "implicit" },
     ],
     tls: { certPath: tls.certPath, keyPath: tls.keyPath },
     dataDir,
     directory,
-  }),
-};
+  };
+}
 
 /** An address as the host part of a URL: IPv6 in brackets. */
 function urlHost(address: string): string {
@@ -130,25 +142,18 @@ const mta: ServerPlan = {
 const imap: ServerPlan = {
   name: "imap",
   entry: join(ROOT, "servers/imap/main.ts"),
-  runtimeConfig: ({ config, dataDir, tls, directory }) => ({
-    hostname: config.hostname,
-    domains: config.domains.map((d) => d.name),
-    listen: [
-      { host: config.local.listen, port: config.local.ports.imap, tls: "starttls" },
-      { host: config.local.listen, port: config.local.ports.imaps, tls: "implicit" },
-    ],
-    tls: { certPath: tls.certPath, keyPath: tls.keyPath },
-    dataDir,
-    directory,
-    // The webmail logs every user in from the listen address: no per-address connection limit
-    // there (locally every client shares it, which is fine on loopback).
-    ...(SERVERS.some((p) => p.name === "webmail")
-      ? { connectionLimitExempt: [config.local.listen] }
-      : {}),
-    ...(SERVERS.some((p) => p.name === "spam")
-      ? { spamUrl: `http://${urlHost(config.local.listen)}:${config.local.ports.spam}` }
-      : {}),
-  }),
+  runtimeConfig: (context) => {
+    const { listen, ports } = context.config.local;
+    return {
+      ...mailboxServer(context, ports.imap, ports.imaps),
+      // The webmail logs every user in from the listen address: no per-address connection limit
+      // there (locally every client shares it, which is fine on loopback).
+      ...(SERVERS.some((p) => p.name === "webmail") ? { connectionLimitExempt: [listen] } : {}),
+      ...(SERVERS.some((p) => p.name === "spam")
+        ? { spamUrl: `http://${urlHost(listen)}:${ports.spam}` }
+        : {}),
+    };
+  },
 };
 
 /** The spam filter the MTA asks at DATA (servers/spam/README.md); started before the MTA. */
