@@ -59,7 +59,8 @@ describe("webmail in Chromium", () => {
   async function openMessage(page: Page, subject: string): Promise<void> {
     await row(page, subject).first().click();
     await page.locator("#message-subject", { hasText: subject }).waitFor();
-    // The body frame has loaded (its document is ours, sandboxed).
+    // The body frame has loaded this message (the frame is reused: it says when it is done).
+    await page.locator("iframe.body:not([data-loading])").waitFor();
     await page.frameLocator("iframe.body").locator("body").waitFor({ state: "attached" });
   }
 
