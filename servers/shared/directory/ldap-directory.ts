@@ -192,6 +192,14 @@ export function createLdapBackend(options: LdapBackendOptions): DirectoryBackend
     }
   }
 
+  /** The one user a login names; two users claiming one login is a broken directory: neither. */
+  async function loginEntry(login: string): Promise<{ entry: Entry; user: User } | undefined> {
+    const entries = await search(options.baseDN, loginFilter(login), ENTRY_ATTRIBUTES);
+    const entry = entries.length === 1 ? entries[0] : undefined;
+    const user = entry && toUser(entry);
+    return entry && user ? { entry, user } : undefined;
+  }
+
   async function search(base: string, filter: Filter, attributes: string[]): Promise<Entry[]> {
     const client = await serviceClient();
     const { searchEntries } = await client.search(base, {
@@ -256,11 +264,9 @@ export function createLdapBackend(options: LdapBackendOptions): DirectoryBackend
 
     checkPassword: (login, password) =>
       call("login", async (): Promise<PasswordCheck> => {
-        const entries = await search(options.baseDN, loginFilter(login), ENTRY_ATTRIBUTES);
-        // Two users claiming one login is a broken directory; let neither in.
-        const entry = entries.length === 1 ? entries[0] : undefined;
-        const user = entry && toUser(entry);
-        if (!entry || !user) return { kind: "no-such-user" };
+        const found = await loginEntry(login);
+        if (!found) return { kind: "no-such-user" };
+        const { entry, user } = found;
         // An empty password would make an unauthenticated bind, which succeeds (RFC 4513 §5.1.2).
         if (password.length === 0) return { kind: "wrong-password" };
         return (await bindsAs(entry.dn, password))
@@ -270,10 +276,9 @@ export function createLdapBackend(options: LdapBackendOptions): DirectoryBackend
 
     changePassword: (login, currentPassword, newHash) =>
       call("password change", async (): Promise<PasswordCheck> => {
-        const entries = await search(options.baseDN, loginFilter(login), ENTRY_ATTRIBUTES);
-        const entry = entries.length === 1 ? entries[0] : undefined;
-        const user = entry && toUser(entry);
-        if (!entry || !user) return { kind: "no-such-user" };
+        const found = await loginEntry(login);
+        if (!found) return { kind: "no-such-user" };
+        const { entry, user } = found;
         if (currentPassword.length === 0) return { kind: "wrong-password" };
         const stored = toLdapUserPassword(newHash);
         return (await replacePasswordAs(entry.dn, currentPassword, stored))
