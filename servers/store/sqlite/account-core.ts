@@ -4,16 +4,21 @@
  */
 import { StoreError } from "../errors.ts";
 import { AppendQueue } from "./append.ts";
+import { BlobWriter, collectBlobs } from "./blobs.ts";
 import { dirname } from "node:path";
 import { Database, syncDirectory, type Durability } from "./database.ts";
 import { createDefaultMailboxes } from "./mailboxes.ts";
 import { Notifier } from "./notify.ts";
 import { SCHEMA_VERSION, migrate } from "./schema.ts";
 
+/** How often an open account's body files are collected (see blobs.ts). */
+const COLLECT_INTERVAL_MS = 60_000;
+
 export class AccountCore {
   readonly d: Database;
   readonly appends: AppendQueue;
   readonly notifier: Notifier;
+  private readonly collector: NodeJS.Timeout;
   /** Open handles; the store closes the core some time after this drops to zero. */
   handles = 0;
   idleTimer: NodeJS.Timeout | undefined;
@@ -23,6 +28,7 @@ export class AccountCore {
     path: string,
     pollIntervalMs?: number,
     cacheKiB?: number,
+    fileBodyMinBytes?: number,
   ) {
     this.d = new Database(path, cacheKiB);
     try {
@@ -32,7 +38,21 @@ export class AccountCore {
       throw error;
     }
     this.notifier = new Notifier(this.d, pollIntervalMs);
-    this.appends = new AppendQueue(this.d, () => this.notifier.changed());
+    this.appends = new AppendQueue(
+      this.d,
+      () => this.notifier.changed(),
+      new BlobWriter(dirname(path)),
+      fileBodyMinBytes,
+    );
+    // Released and abandoned body files are deleted now and then while the account is open.
+    this.collect();
+    this.collector = setInterval(() => this.collect(), COLLECT_INTERVAL_MS);
+    this.collector.unref();
+  }
+
+  private collect(): void {
+    // A failure (disk, lock held for long) only postpones the cleanup to the next round.
+    collectBlobs(this.d).catch(() => undefined);
   }
 
   private initialize(path: string): void {
@@ -72,6 +92,7 @@ export class AccountCore {
 
   close(): void {
     clearTimeout(this.idleTimer);
+    clearInterval(this.collector);
     this.notifier.stop();
     this.d.close();
   }

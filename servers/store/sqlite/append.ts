@@ -4,6 +4,9 @@
  * in one transaction: one WAL fsync makes them all durable. Each append runs in its own
  * savepoint, so one that fails (over quota, mailbox gone) fails alone.
  *
+ * A large body is first written to its own file (blobs.ts), off the event loop; the append joins
+ * the queue once the file is durable.
+ *
  * When another process (another MDA worker, IMAP) holds the account's write lock, the batch
  * waits on the event loop, not in SQLite's busy handler: the process goes on serving its other
  * sessions and accounts meanwhile, and appends that arrive join the waiting batch.
@@ -12,6 +15,7 @@ import { StoreError } from "../errors.ts";
 import { splitFlags, joinKeywords } from "../flags.ts";
 import { prepareMessage, type PreparedMessage } from "../prepare.ts";
 import type { AppendOptions, AppendResult, InternalDate } from "../types.ts";
+import { FILE_BODY_MIN_BYTES, type BlobWriter } from "./blobs.ts";
 import { insertContent } from "./contents.ts";
 import { BUSY_TIMEOUT_MS, type Database } from "./database.ts";
 import { resolveKeywords } from "./keywords.ts";
@@ -35,6 +39,8 @@ interface Job {
   readonly mailbox: string | number;
   readonly message: PreparedMessage;
   readonly options: AppendOptions;
+  /** The file holding the body, when it is kept in one. */
+  readonly blob: string | undefined;
   readonly resolve: (result: AppendResult) => void;
   readonly reject: (error: unknown) => void;
 }
@@ -53,6 +59,7 @@ export function appendOne(
   mailboxRef: string | number,
   message: PreparedMessage,
   options: AppendOptions,
+  blob?: string,
 ): AppendResult {
   const mailbox = requireMailbox(d, mailboxRef);
   const now = Date.now();
@@ -83,7 +90,7 @@ export function appendOne(
       internal_time: date.time,
       internal_zone: date.zoneMinutes,
       size,
-      content_id: insertContent(d, message),
+      content_id: insertContent(d, message, blob),
     },
     modseq,
   );
@@ -96,20 +103,51 @@ export class AppendQueue {
   /** Since when the batch waits for another process's write lock. */
   private lockWaitSince: number | undefined;
   private lockRetryMs = LOCK_RETRY_MS;
+  /** Appends whose body file is being written. */
+  private writing = 0;
 
   constructor(
     private readonly d: Database,
     /** Called after each commit, to tell this process's watchers. */
     private readonly committed: () => void,
+    private readonly blobs: BlobWriter,
+    private readonly fileBodyMinBytes = FILE_BODY_MIN_BYTES,
   ) {}
 
   append(mailbox: string | number, raw: Uint8Array, options: AppendOptions): Promise<AppendResult> {
-    return new Promise((resolve, reject) => {
-      // Validated and parsed before queueing, so a bad flag fails without touching the batch;
-      // a throw here rejects the promise.
+    let message: PreparedMessage;
+    try {
+      // Validated and parsed before queueing, so a bad flag fails without touching the batch.
       splitFlags(options.flags ?? []);
-      const message = prepareMessage(raw);
-      this.queue.push({ mailbox, message, options, resolve, reject });
+      message = prepareMessage(raw);
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
+    const bodyStart = message.mime.bodyStart;
+    if (raw.byteLength - bodyStart < this.fileBodyMinBytes) {
+      return this.enqueue(mailbox, message, options, undefined);
+    }
+    this.writing++;
+    return this.blobs.write(raw.subarray(bodyStart)).then(
+      (blob) => {
+        this.writing--;
+        return this.enqueue(mailbox, message, options, blob);
+      },
+      (error: unknown) => {
+        this.writing--;
+        throw error;
+      },
+    );
+  }
+
+  private enqueue(
+    mailbox: string | number,
+    message: PreparedMessage,
+    options: AppendOptions,
+    blob: string | undefined,
+  ): Promise<AppendResult> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ mailbox, message, options, blob, resolve, reject });
       if (!this.scheduled) {
         this.scheduled = true;
         // setImmediate runs after the I/O events of this loop turn: every append that arrived
@@ -121,7 +159,13 @@ export class AppendQueue {
 
   /** Whether appends are waiting (the account stays open until they are committed). */
   get pending(): boolean {
-    return this.queue.length > 0;
+    return this.queue.length > 0 || this.writing > 0;
+  }
+
+  /** Commits everything queued, including appends still writing their body files. */
+  async drain(): Promise<void> {
+    while (this.writing > 0) await new Promise((resolve) => setTimeout(resolve, 2));
+    while (this.queue.length > 0) this.flush();
   }
 
   flush(): void {
@@ -132,7 +176,7 @@ export class AppendQueue {
     try {
       locked = this.d.tryBegin();
     } catch (error) {
-      for (const job of this.queue.splice(0)) job.reject(error); // closed, I/O error
+      this.fail(this.queue.splice(0), error); // closed, I/O error
       return;
     }
     if (!locked) {
@@ -145,7 +189,7 @@ export class AppendQueue {
       }
       this.lockWaitSince = undefined;
       const error = new StoreError("UNAVAILABLE", `${this.d.path}: write lock busy for too long`);
-      for (const job of this.queue.splice(0)) job.reject(error);
+      this.fail(this.queue.splice(0), error);
       return;
     }
     this.lockWaitSince = undefined;
@@ -167,7 +211,7 @@ export class AppendQueue {
         for (const job of batch) {
           try {
             const value = this.d.savepoint(() =>
-              appendOne(this.d, job.mailbox, job.message, job.options),
+              appendOne(this.d, job.mailbox, job.message, job.options, job.blob),
             );
             outcomes.push({ ok: true, value });
           } catch (error) {
@@ -176,15 +220,29 @@ export class AppendQueue {
         }
       });
     } catch (error) {
-      // The commit itself failed: nothing of the batch is stored.
+      // The commit itself failed: nothing of the batch is stored, as far as SQLite could tell.
+      // Body files stay in incoming/: the collector deletes them unless a row names them after
+      // all (a commit record that did reach the disk).
       for (const job of batch) job.reject(error);
       return;
     }
     batch.forEach((job, i) => {
       const outcome = outcomes[i];
+      if (job.blob !== undefined) {
+        if (outcome?.ok && !outcome.value.duplicate) this.blobs.committed(job.blob);
+        else this.blobs.abandoned(job.blob);
+      }
       if (outcome?.ok) job.resolve(outcome.value);
       else job.reject(outcome?.error);
     });
     this.committed();
+  }
+
+  /** Appends that will not be stored: their body files go, their callers hear why. */
+  private fail(jobs: readonly Job[], error: unknown): void {
+    for (const job of jobs) {
+      if (job.blob !== undefined) this.blobs.abandoned(job.blob);
+      job.reject(error);
+    }
   }
 }

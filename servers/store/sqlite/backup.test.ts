@@ -5,6 +5,7 @@ import { message, tempDataDir } from "../testing/fixtures.ts";
 import { spawnChild } from "../testing/spawn.ts";
 import type { Account, StoreEvent } from "../types.ts";
 import { backupStore, readManifest, restoreStore } from "./backup.ts";
+import { FILE_BODY_MIN_BYTES } from "./blobs.ts";
 import { accountPath } from "./database.ts";
 import { SqliteMailStore } from "./sqlite-store.ts";
 
@@ -36,6 +37,12 @@ test("backup, change everything, restore: the snapshot comes back, with new UIDV
   await alice.createMailbox("Projects/Old");
   await alice.append("INBOX", message({ subject: "keep" }), { flags: ["\\Seen", "Keep"] });
   await alice.append("Projects/Old", message({ subject: "old" }));
+  // A body large enough to live in a file of its own: it travels with the backup, and comes back
+  // after its mailbox was deleted.
+  await alice.append(
+    "Projects/Old",
+    message({ subject: "large", body: "x".repeat(FILE_BODY_MIN_BYTES) }),
+  );
   await bob.append("INBOX", message({ subject: "bob's" }));
   const before = await contents(alice);
   const validities = new Set((await alice.listMailboxes()).map((b) => b.uidValidity));
@@ -44,7 +51,7 @@ test("backup, change everything, restore: the snapshot comes back, with new UIDV
   assert.deepEqual(
     manifest.accounts.map((a) => [a.userId, a.messages]),
     [
-      ["alice@example.com", 2],
+      ["alice@example.com", 3],
       ["bob@example.com", 1],
     ],
   );

@@ -3,20 +3,23 @@
  *
  * Backup: `VACUUM INTO` copies each user's database inside one read transaction, so the copy
  * is a consistent snapshot while the MDA and IMAP keep writing (WAL readers do not block them),
- * and messages travel with it since they live in the database. Users are independent, so one
- * consistent snapshot per user is a consistent backup. The manifest is written last: a backup
- * directory without one is incomplete.
+ * and most messages travel with it since they live in the database; the body files the snapshot
+ * names (blobs.ts) are copied after it: a file released after the snapshot is kept for minutes,
+ * so it is still there. Users are independent, so one consistent snapshot per user is a
+ * consistent backup. The manifest is written last: a backup directory without one is incomplete.
  *
  * Restore: inside one write transaction on the live database (so it works while servers run,
  * and they see it as an ordinary commit), every table is replaced by the backup's rows. Every
  * mailbox then gets a new UIDVALIDITY: UIDs handed out after the snapshot was taken would be
  * handed out again, and clients must not mistake the new messages for the ones they cached
- * (RFC 9051 §2.3.1.1).
+ * (RFC 9051 §2.3.1.1). Body files are copied in under new names before that transaction, and
+ * the files of the replaced contents are released, so nothing a running server reads vanishes.
  */
 import { copyFile, mkdir, open, readFile, rename, rm, stat } from "node:fs/promises";
 import { dirname, join, relative } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { writeFileAtomic } from "../../shared/fs/atomic-write.ts";
+import { copyBlob, newBlobName, releaseBlob, syncFolder } from "./blobs.ts";
 import { accountPath, Database } from "./database.ts";
 import { SqliteMailStore } from "./sqlite-store.ts";
 import { migrate } from "./schema.ts";
@@ -31,7 +34,10 @@ export interface BackupManifest {
     /** Path of the snapshot, relative to the backup directory. */
     readonly file: string;
     readonly messages: number;
+    /** Size of the snapshot file. */
     readonly bytes: number;
+    /** The large bodies kept as files (blobs.ts), relative to the backup directory. */
+    readonly bodyFiles?: readonly { readonly file: string; readonly bytes: number }[];
   }[];
 }
 
@@ -71,7 +77,18 @@ export async function backupStore(
       // Counted in the snapshot itself: the live database has moved on meanwhile.
       const copy = new DatabaseSync(temp, { readOnly: true });
       const row = copy.prepare("SELECT used_messages AS n FROM account").get() as { n: number };
+      const blobs = blobNames(copy);
       copy.close();
+      const bodyFiles: { file: string; bytes: number }[] = [];
+      if (blobs.length > 0) {
+        const folder = join(dirname(target), "blobs");
+        await mkdir(folder, { recursive: true });
+        for (const name of blobs) {
+          const bytes = await copyBlob(dirname(source), name, join(folder, name));
+          bodyFiles.push({ file: relative(backupDir, join(folder, name)), bytes });
+        }
+        await syncFolder(folder);
+      }
       await syncFile(temp);
       await rename(temp, target);
       await syncFile(dirname(target));
@@ -80,6 +97,7 @@ export async function backupStore(
         file: relative(backupDir, target),
         messages: row.n,
         bytes: (await stat(target)).size,
+        ...(bodyFiles.length > 0 ? { bodyFiles } : {}),
       });
     } finally {
       db.close();
@@ -121,12 +139,18 @@ export async function restoreStore(
     try {
       const upgrade = new Database(snapshot);
       upgrade.write(() => migrate(upgrade.db));
+      const blobs = blobNames(upgrade.db);
       upgrade.close();
       // Opening through the store creates the live database (and its schema) if missing.
       const store = new SqliteMailStore({ dataDir });
       await (await store.openAccount(entry.userId)).close();
       await store.close();
-      replaceContents(accountPath(dataDir, entry.userId), snapshot, entry.userId);
+      const live = accountPath(dataDir, entry.userId);
+      const renamed = await copyBlobsIn(dirname(join(backupDir, entry.file)), dirname(live), blobs);
+      replaceContents(live, snapshot, entry.userId, renamed);
+      for (const name of renamed.values()) {
+        await rename(join(dirname(live), "incoming", name), join(dirname(live), "blobs", name));
+      }
       restored.push(entry.userId);
     } finally {
       await rm(snapshot, { force: true });
@@ -137,7 +161,41 @@ export async function restoreStore(
   return restored;
 }
 
-function replaceContents(livePath: string, snapshot: string, userId: string): void {
+function blobNames(db: DatabaseSync): string[] {
+  const rows = db.prepare("SELECT blob FROM contents WHERE blob IS NOT NULL").all() as {
+    blob: string;
+  }[];
+  return rows.map((r) => r.blob);
+}
+
+/**
+ * Copies a snapshot's body files into the live account's incoming/ under new names (a name is
+ * never used twice, so none can collide with a live file, released or not). Returns old -> new.
+ */
+async function copyBlobsIn(
+  fromDir: string,
+  liveDir: string,
+  names: readonly string[],
+): Promise<Map<string, string>> {
+  const renamed = new Map<string, string>();
+  if (names.length === 0) return renamed;
+  for (const folder of ["incoming", "blobs"])
+    await mkdir(join(liveDir, folder), { recursive: true });
+  for (const name of names) {
+    const fresh = newBlobName();
+    await copyBlob(fromDir, name, join(liveDir, "incoming", fresh));
+    renamed.set(name, fresh);
+  }
+  await syncFolder(join(liveDir, "incoming"));
+  return renamed;
+}
+
+function replaceContents(
+  livePath: string,
+  snapshot: string,
+  userId: string,
+  renamed: ReadonlyMap<string, string>,
+): void {
   const live = new Database(livePath);
   try {
     live.db.prepare("ATTACH DATABASE ? AS snap").run(snapshot);
@@ -148,11 +206,19 @@ function replaceContents(livePath: string, snapshot: string, userId: string): vo
       const before = live.db
         .prepare("SELECT next_uidvalidity AS n, modseq, mailbox_version AS v FROM account")
         .get() as { n: number; modseq: number; v: number };
+      // The live body files are no longer named once the contents are replaced.
+      for (const { blob } of live.db
+        .prepare("SELECT blob FROM main.contents WHERE blob IS NOT NULL")
+        .all() as { blob: string }[]) {
+        releaseBlob(live, blob);
+      }
       for (const table of TABLES) {
         live.db.exec(
           `DELETE FROM main.${table}; INSERT INTO main.${table} SELECT * FROM snap.${table};`,
         );
       }
+      const rename = live.db.prepare("UPDATE main.contents SET blob = ? WHERE blob = ?");
+      for (const [from, to] of renamed) rename.run(to, from);
       // Mailbox ids are never reused: keep the higher AUTOINCREMENT high-water mark.
       live.db.exec(`UPDATE main.sqlite_sequence SET seq = max(seq,
         coalesce((SELECT seq FROM snap.sqlite_sequence WHERE name = 'mailboxes'), 0))

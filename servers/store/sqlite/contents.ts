@@ -1,22 +1,29 @@
 /**
- * Stored message texts: the raw bytes in chunks, the parsed metadata and the search text, shared
- * by every message row (copy) that refers to them and removed with the last reference.
+ * Stored message texts: the raw bytes in chunks (a large body in a file, see blobs.ts), the
+ * parsed metadata and the search text, shared by every message row (copy) that refers to them
+ * and removed with the last reference.
  */
 import type { PreparedMessage } from "../prepare.ts";
+import { accountDir, readBlob, releaseBlob } from "./blobs.ts";
 import { CHUNK_SIZE, CHUNK_SPAN } from "./schema.ts";
 import type { Database } from "./database.ts";
 
-export function insertContent(d: Database, message: PreparedMessage): number {
+/**
+ * Inserts a message's content. `blob` names the file already holding its body (written and
+ * fsynced before this transaction); without it the body goes into chunks.
+ */
+export function insertContent(d: Database, message: PreparedMessage, blob?: string): number {
   const { raw, search: s } = message;
   const headerSize = message.mime.bodyStart;
-  const bodyChunks = Math.ceil((raw.byteLength - headerSize) / CHUNK_SIZE);
+  const bodyChunks = blob === undefined ? Math.ceil((raw.byteLength - headerSize) / CHUNK_SIZE) : 0;
+  // A raw body searchable as it is: in one chunk, or in its file (read by blob_text).
   const rawSearchable = bodyChunks <= 1;
   const row = d
     .stmt(
       `INSERT INTO contents (refs, size, header_size, chunks, sent_time, sent_zone, s_subject,
          s_from, s_to, s_cc, s_bcc, sort_subject, sort_from, sort_to, sort_cc, sort_display_from,
-         sort_display_to, base_subject, message_id, thread_refs, envelope, mime, body_raw)
-       VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+         sort_display_to, base_subject, message_id, thread_refs, envelope, mime, body_raw, blob)
+       VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
     )
     .get(
       raw.byteLength,
@@ -41,6 +48,7 @@ export function insertContent(d: Database, message: PreparedMessage): number {
       JSON.stringify(message.envelope),
       JSON.stringify(message.mime),
       s.bodyIsRaw && rawSearchable ? 1 : 0,
+      blob ?? null,
     ) as { id: number };
   const id = row.id;
   const insertChunk = d.stmt("INSERT INTO chunks (id, data) VALUES (?, ?)");
@@ -67,9 +75,10 @@ export function addContentRef(d: Database, contentId: number, count = 1): void {
 /** Drops one reference; the last one takes the bytes and texts with it. */
 export function releaseContent(d: Database, contentId: number): void {
   const row = d
-    .stmt("UPDATE contents SET refs = refs - 1 WHERE id = ? RETURNING refs")
-    .get(contentId) as { refs: number } | undefined;
+    .stmt("UPDATE contents SET refs = refs - 1 WHERE id = ? RETURNING refs, blob")
+    .get(contentId) as { refs: number; blob: string | null } | undefined;
   if (!row || row.refs > 0) return;
+  if (row.blob !== null) releaseBlob(d, row.blob);
   d.stmt("DELETE FROM contents WHERE id = ?").run(contentId);
   d.stmt("DELETE FROM chunks WHERE id >= ? AND id < ?").run(
     contentId * CHUNK_SPAN,
@@ -79,18 +88,31 @@ export function releaseContent(d: Database, contentId: number): void {
   d.stmt("DELETE FROM body_texts WHERE content_id = ?").run(contentId);
 }
 
-/** Bytes [start, end) of a stored message, reading only the chunks that hold them. */
-export function readContent(
-  d: Database,
-  contentId: number,
-  size: number,
-  headerSize: number,
-  start = 0,
-  end = size,
-): Uint8Array {
+/** Where a message's bytes are: its content row's columns. */
+export interface ContentRef {
+  readonly content_id: number;
+  readonly size: number;
+  readonly header_size: number;
+  readonly blob: string | null;
+}
+
+/** Bytes [start, end) of a stored message, reading only the chunks (or file) that hold them. */
+export function readContent(d: Database, ref: ContentRef, start = 0, end = ref.size): Uint8Array {
+  const { content_id: contentId, size, header_size: headerSize, blob } = ref;
   start = Math.max(0, Math.min(start, size));
   end = Math.max(start, Math.min(end, size));
   if (start === end) return new Uint8Array(0);
+  if (blob !== null && end > headerSize) {
+    const head =
+      start < headerSize ? readContent(d, { ...ref, blob: null }, start, headerSize) : undefined;
+    const from = Math.max(start, headerSize);
+    const body = readBlob(accountDir(d), blob, from - headerSize, end - headerSize);
+    if (!head) return body;
+    const out = new Uint8Array(end - start);
+    out.set(head);
+    out.set(body, head.byteLength);
+    return out;
+  }
   const chunkOf = (offset: number): number =>
     offset < headerSize ? 0 : 1 + Math.floor((offset - headerSize) / CHUNK_SIZE);
   const first = chunkOf(start);

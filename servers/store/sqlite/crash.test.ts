@@ -1,9 +1,12 @@
 /**
  * Crash safety: a process delivering (and copying, flagging, expunging) in a loop is killed
  * with SIGKILL at random moments, again and again. Afterwards every message whose append was
- * acknowledged is present exactly once, and every counter, reference and byte is consistent.
+ * acknowledged is present exactly once, and every counter, reference and byte is consistent,
+ * bodies kept in files (every eighth message) included.
  */
 import assert from "node:assert/strict";
+import { readdir } from "node:fs/promises";
+import { dirname, join } from "node:path";
 import { test } from "node:test";
 import { checkConsistency } from "../testing/consistency.ts";
 import { tempDataDir } from "../testing/fixtures.ts";
@@ -33,6 +36,8 @@ test("kill -9 during deliveries loses no acknowledged message and leaves no inco
     assert.deepEqual(checkConsistency(accountPath(dataDir, USER)), [], `after round ${round}`);
   }
   assert.ok(acked.size >= ROUNDS, `only ${acked.size} deliveries acknowledged`);
+  const files = await readdir(join(dirname(accountPath(dataDir, USER)), "blobs"));
+  assert.ok(files.length > 0, "large bodies were delivered as files too");
   t.diagnostic(`${acked.size} deliveries acknowledged over ${ROUNDS} kills`);
 
   const store = new SqliteMailStore({ dataDir });

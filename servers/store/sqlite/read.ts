@@ -3,7 +3,7 @@ import { flagList } from "../flags.ts";
 import type { MimePart } from "../mime/mime-tree.ts";
 import { sectionRange } from "../mime/sections.ts";
 import type { MessageMetadata, MessageSummary, Section, UidSet } from "../types.ts";
-import { readContent } from "./contents.ts";
+import { readContent, type ContentRef } from "./contents.ts";
 import type { Database } from "./database.ts";
 import { MAX_UID, selectRows, type MessageRow } from "./message-rows.ts";
 import { inUidSet, normalizeUidSet } from "../uid-set.ts";
@@ -67,16 +67,10 @@ export function messageMetadata(d: Database, mailboxId: number, uids: UidSet): M
   });
 }
 
-interface ContentRef {
-  content_id: number;
-  size: number;
-  header_size: number;
-}
-
 function contentOf(d: Database, mailboxId: number, uid: number): ContentRef | undefined {
   return d
     .stmt(
-      `SELECT m.content_id, c.size, c.header_size FROM messages m
+      `SELECT m.content_id, c.size, c.header_size, c.blob FROM messages m
        JOIN contents c ON c.id = m.content_id WHERE m.mailbox_id = ? AND m.uid = ?`,
     )
     .get(mailboxId, uid) as ContentRef | undefined;
@@ -91,7 +85,7 @@ export function readMessage(
   return d.read(() => {
     const ref = contentOf(d, mailboxId, uid);
     if (!ref) return undefined;
-    return readContent(d, ref.content_id, ref.size, ref.header_size, range?.start, range?.end);
+    return readContent(d, ref, range?.start, range?.end);
   });
 }
 
@@ -110,6 +104,6 @@ export function readSection(
     const range = sectionRange(JSON.parse(content.mime) as MimePart, section);
     // RFC 9051 §6.4.5: a section that does not exist is returned empty, not as an error.
     if (!range) return new Uint8Array(0);
-    return readContent(d, ref.content_id, ref.size, ref.header_size, range.start, range.end);
+    return readContent(d, ref, range.start, range.end);
   });
 }

@@ -1,17 +1,17 @@
 /**
  * The per-user database. One SQLite file per user keeps users independent (a busy mailbox never
- * locks another user), makes backup and export a per-user file operation, and lets a delivery
- * commit message bytes and index in one transaction with one fsync: messages are stored inside
- * the database (see chunks). Measured on this project's 2-core VM with fsync on, committing 20
- * messages per transaction: 1 KB messages 43,900/s as BLOBs against 2,400/s as a file each
- * (write, fsync, rename, directory fsync, then the index commit); 100 KB messages 1,700/s
- * against 1,150/s. BLOBs also leave no orphan file to clean up after a crash.
+ * locks another user), makes backup and export a per-user operation, and lets a delivery commit
+ * message bytes and index in one transaction with one fsync: messages are stored inside the
+ * database (see chunks). Measured on this project's 2-core VM with fsync on, committing 20
+ * messages per transaction, 1 KB messages: 43,900/s as BLOBs against 2,400/s as a file each
+ * (write, fsync, rename, directory fsync, then the index commit). Large bodies are the exception:
+ * the WAL writes every byte twice, and from about 256 KB on a file written once is faster (blobs.ts).
  *
  * `PRAGMA user_version` holds the schema version; `migrate` brings an older file up to date.
  */
 import type { DatabaseSync } from "node:sqlite";
 
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 /** Body bytes per chunk row: bounds memory for a partial FETCH of a large message. */
 export const CHUNK_SIZE = 256 * 1024;
@@ -136,6 +136,17 @@ CREATE INDEX dedupe_time ON dedupe (time);
  */
 const V2 = `ALTER TABLE contents ADD COLUMN body_raw INTEGER NOT NULL DEFAULT 0;`;
 
+/**
+ * Version 3: a large body lives in a file of its own (see blobs.ts). contents.blob names it
+ * (NULL: the body is in chunks; chunk 0, the header, is always in chunks); released_blobs lists
+ * files no message refers to any more, deleted some minutes after `time`.
+ */
+const V3 = `
+ALTER TABLE contents ADD COLUMN blob TEXT;
+CREATE INDEX contents_blob ON contents (blob) WHERE blob IS NOT NULL;
+CREATE TABLE released_blobs (name TEXT PRIMARY KEY, time INTEGER NOT NULL) WITHOUT ROWID;
+`;
+
 /** Creates or upgrades the schema; the caller holds a write transaction. Returns true if new. */
 export function migrate(db: DatabaseSync): boolean {
   const row = db.prepare("PRAGMA user_version").get() as { user_version: number } | undefined;
@@ -146,6 +157,7 @@ export function migrate(db: DatabaseSync): boolean {
   if (version === SCHEMA_VERSION) return false;
   if (version < 1) db.exec(V1);
   if (version < 2) db.exec(V2);
+  if (version < 3) db.exec(V3);
   db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
   return version === 0;
 }

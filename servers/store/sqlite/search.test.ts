@@ -320,7 +320,8 @@ test("a schema 1 database is upgraded on open and its messages stay searchable",
   await account.close();
   await store.close();
   const db = new DatabaseSync(accountPath(dataDir, "old@example.com"));
-  db.exec("ALTER TABLE contents DROP COLUMN body_raw; PRAGMA user_version = 1");
+  db.exec(`DROP INDEX contents_blob; ALTER TABLE contents DROP COLUMN blob;
+    DROP TABLE released_blobs; ALTER TABLE contents DROP COLUMN body_raw; PRAGMA user_version = 1`);
   // Schema 1 kept every body's search text.
   db.prepare(
     "INSERT INTO body_texts (content_id, text) SELECT id, 'kept as search text' FROM contents",

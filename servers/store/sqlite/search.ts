@@ -11,6 +11,7 @@ import { addressSearchText, addressSortKey, displaySortKey } from "../mime/addre
 import { searchForm } from "../mime/encoding.ts";
 import type { Day, SearchKey } from "../search-key.ts";
 import { inUidSet, normalizeUidSet } from "../uid-set.ts";
+import { accountDir, readBlob } from "./blobs.ts";
 import type { Database } from "./database.ts";
 import { CHUNK_SPAN } from "./schema.ts";
 import { canonicalKeyword } from "./keywords.ts";
@@ -41,8 +42,16 @@ const uidSets = new Map<number, [number, number][]>();
 let nextUidSet = 1;
 const registered = new WeakSet<DatabaseSync>();
 
-function registerFunctions(db: DatabaseSync): void {
+function registerFunctions(d: Database): void {
+  const db = d.db;
   if (registered.has(db)) return;
+  const dir = accountDir(d);
+  // A raw body kept in a file, in the search form of a raw body (body_raw: printable ASCII).
+  db.function("blob_text", (name) =>
+    Buffer.from(readBlob(dir, String(name)))
+      .toString("latin1")
+      .toLowerCase(),
+  );
   db.function("uid_in_set", { deterministic: true }, (set, uid) =>
     inUidSet(uidSets.get(Number(set)) ?? [], Number(uid)) ? 1 : 0,
   );
@@ -149,15 +158,16 @@ class Compiler {
   /**
    * Body text: the kept search text, or for a body stored as its own search text (plain ASCII
    * text/plain, contents.body_raw) the body chunk itself, lowercased; such a body fits in one
-   * chunk, the first after the header.
+   * chunk, the first after the header, or is in its file (contents.blob).
    */
   private body(value: string): string {
     this.joins.add("b");
     this.joins.add("c");
     this.params.push(value, value);
+    const chunk = `lower(CAST((SELECT data FROM chunks WHERE id = c.id * ${CHUNK_SPAN} + 1) AS TEXT))`;
     return (
-      "(coalesce(instr(b.text, ?), 0) > 0 OR (c.body_raw = 1 AND coalesce(instr(lower(CAST(" +
-      `(SELECT data FROM chunks WHERE id = c.id * ${CHUNK_SPAN} + 1) AS TEXT)), ?), 0) > 0))`
+      "(coalesce(instr(b.text, ?), 0) > 0 OR (c.body_raw = 1 AND coalesce(instr(CASE WHEN " +
+      `c.blob IS NULL THEN ${chunk} ELSE blob_text(c.blob) END, ?), 0) > 0))`
     );
   }
 
@@ -199,7 +209,7 @@ export function withSearch<T>(
   keys: readonly SearchKey[],
   fn: (compiled: CompiledSearch) => T,
 ): T {
-  registerFunctions(d.db);
+  registerFunctions(d);
   const compiler = new Compiler(d);
   try {
     const where = compiler.compile({ type: "and", keys });

@@ -26,6 +26,8 @@ export interface SqliteStoreOptions {
    * and search columns); a process that only delivers needs far less.
    */
   readonly cacheKiB?: number;
+  /** Message bodies from this many bytes on are kept in files of their own. Default 256 KiB. */
+  readonly fileBodyMinBytes?: number;
 }
 
 export class SqliteMailStore implements MailStore {
@@ -44,6 +46,7 @@ export class SqliteMailStore implements MailStore {
           accountPath(this.options.dataDir, userId),
           this.options.pollIntervalMs,
           this.options.cacheKiB,
+          this.options.fileBodyMinBytes,
         );
         this.cores.set(userId, core);
       }
@@ -99,14 +102,13 @@ export class SqliteMailStore implements MailStore {
   }
 
   /** Commits what is queued and closes every database. Open handles become unusable. */
-  close(): Promise<void> {
-    return settle(() => {
-      this.closed = true;
-      for (const core of this.cores.values()) {
-        while (core.appends.pending) core.appends.flush();
-        core.close();
-      }
-      this.cores.clear();
-    });
+  async close(): Promise<void> {
+    this.closed = true;
+    const cores = [...this.cores.values()];
+    this.cores.clear();
+    for (const core of cores) {
+      await core.appends.drain();
+      core.close();
+    }
   }
 }

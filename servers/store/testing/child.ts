@@ -12,6 +12,7 @@
  *                                                          deliver one message to each
  */
 import { writeSync } from "node:fs";
+import { FILE_BODY_MIN_BYTES } from "../sqlite/blobs.ts";
 import { SqliteMailStore } from "../sqlite/sqlite-store.ts";
 import { message } from "./fixtures.ts";
 
@@ -25,8 +26,13 @@ function line(text: string): void {
 const store = new SqliteMailStore({ dataDir, pollIntervalMs: 50 });
 const account = await store.openAccount(userId);
 
+/** Every eighth message has a body large enough for a file of its own (blobs.ts). */
+const LARGE_BODY = `${"x".repeat(99)}\r\n`.repeat(Math.ceil(FILE_BODY_MIN_BYTES / 100));
+
 async function deliver(id: string): Promise<void> {
-  const result = await account.append("INBOX", message({ messageId: id, subject: id }));
+  const large = Number(id.split("-").at(-1)) % 8 === 0;
+  const body = large ? LARGE_BODY : undefined;
+  const result = await account.append("INBOX", message({ messageId: id, subject: id, body }));
   line(`ack ${id} ${result.duplicate ? 0 : result.uid}`);
 }
 

@@ -1,9 +1,13 @@
 /**
  * Checks a user's database the way the crash and concurrency tests need: every counter equals
- * what the rows say, every reference resolves, every message's bytes are complete. Returns the
- * problems found (an empty list when consistent).
+ * what the rows say, every reference resolves, every message's bytes are complete (in chunks, or
+ * a body in its file), and no body file is left that nothing names. Returns the problems found
+ * (an empty list when consistent).
  */
+import { readdirSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
+import { blobSize } from "../sqlite/blobs.ts";
 import { CHUNK_SPAN } from "../sqlite/schema.ts";
 
 type Row = Record<string, number | string | null>;
@@ -55,14 +59,25 @@ export function checkConsistency(path: string): string[] {
         WHERE content_id NOT IN (SELECT id FROM contents)`)) {
       problems.push(`message ${m.mailbox_id}/${m.uid} without content`);
     }
-    for (const c of all(`SELECT c.id, c.size, c.chunks,
+    for (const c of all(`SELECT c.id, c.size, c.header_size, c.chunks, c.blob,
         (SELECT coalesce(sum(length(data)), 0) FROM chunks WHERE id >= c.id * ${CHUNK_SPAN}
            AND id < (c.id + 1) * ${CHUNK_SPAN}) AS bytes,
         (SELECT count(*) FROM chunks WHERE id >= c.id * ${CHUNK_SPAN}
            AND id < (c.id + 1) * ${CHUNK_SPAN}) AS n
         FROM contents c`)) {
-      if (c.bytes !== c.size || c.n !== c.chunks)
+      const inFile = c.blob === null ? 0 : fileSize(dirname(path), String(c.blob));
+      if (Number(c.bytes) + inFile !== c.size || c.n !== c.chunks)
         problems.push(`content ${c.id}: bytes incomplete`);
+    }
+    // A body file in blobs/ is named by a content or waiting for its deletion; incoming/ may
+    // hold uncommitted files (the collector's business).
+    const named = new Set(
+      all(
+        "SELECT blob AS name FROM contents WHERE blob IS NOT NULL UNION SELECT name FROM released_blobs",
+      ).map((r) => String(r.name)),
+    );
+    for (const name of listFiles(join(dirname(path), "blobs"))) {
+      if (!named.has(name)) problems.push(`body file ${name} named by nothing`);
     }
     const orphans = all(`SELECT count(*) AS n FROM chunks
         WHERE id / ${CHUNK_SPAN} NOT IN (SELECT id FROM contents)`)[0];
@@ -71,4 +86,20 @@ export function checkConsistency(path: string): string[] {
     db.close();
   }
   return problems;
+}
+
+function fileSize(dir: string, name: string): number {
+  try {
+    return blobSize(dir, name);
+  } catch {
+    return -1;
+  }
+}
+
+function listFiles(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
 }
