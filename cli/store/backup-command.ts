@@ -75,7 +75,10 @@ export async function backupCommand(argv: readonly string[], io: Io): Promise<nu
   const files = await backupDataFiles(dataDir, out);
   const manifest = await backupStore(dataDir, out);
   const messages = manifest.accounts.reduce((sum, a) => sum + a.messages, 0);
-  const bytes = manifest.accounts.reduce((sum, a) => sum + a.bytes, 0);
+  const bytes = manifest.accounts.reduce(
+    (sum, a) => sum + a.bytes + (a.bodyFiles ?? []).reduce((n, f) => n + f.bytes, 0),
+    0,
+  );
   if (values.json) {
     const report = { dataDir, out, created: manifest.created, accounts: manifest.accounts, files };
     io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);

@@ -4,9 +4,10 @@
  */
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, it, type TestContext } from "node:test";
+import { readManifest } from "../../servers/store/sqlite/backup.ts";
 import { accountPath } from "../../servers/store/sqlite/database.ts";
 import { SqliteMailStore } from "../../servers/store/sqlite/sqlite-store.ts";
 import { checkConsistency } from "../../servers/store/testing/consistency.ts";
@@ -225,9 +226,18 @@ describe("mailstack restore refuses", () => {
     const { backupDir } = await backedUp(t);
     const target = join(await tempDataDir(t), "restored");
     await writeFile(join(backupDir, "ca", "ca-key.pem"), "tampered\n");
+    // The 700 KB message's body is a file beside alice's snapshot.
+    const manifest = await readManifest(backupDir);
+    const body = manifest.accounts.flatMap((a) => a.bodyFiles ?? [])[0];
+    assert.ok(body, "the backup lists a body file");
+    await rm(join(backupDir, body.file));
     const damaged = await runCli("restore", "--from", backupDir, "--data-dir", target);
     assert.equal(damaged.code, 65, damaged.stderr);
-    assert.match(damaged.stderr, /damaged:\n {2}ca\/ca-key\.pem differs from its checksum/);
+    assert.match(
+      damaged.stderr,
+      /damaged:\n {2}\S+\/blobs\/\S+ \(alice@example\.test\) is missing/,
+    );
+    assert.match(damaged.stderr, /ca\/ca-key\.pem differs from its checksum/);
     assert.deepEqual(await readdir(join(target, "..")), []);
 
     const empty = await tempDataDir(t);

@@ -60,11 +60,14 @@ async function readBackup(from: string): Promise<{
   }
   const problems: string[] = [];
   for (const account of manifest.accounts) {
-    const size = (await stat(join(from, account.file)).catch(() => undefined))?.size;
-    if (size !== account.bytes) {
-      problems.push(
-        `${account.file} (${account.userId}) is ${size === undefined ? "missing" : `${size} bytes, not ${account.bytes}`}`,
-      );
+    // The snapshot, then the large bodies kept as files beside it.
+    for (const { file, bytes } of [account, ...(account.bodyFiles ?? [])]) {
+      const size = (await stat(join(from, file)).catch(() => undefined))?.size;
+      if (size !== bytes) {
+        problems.push(
+          `${file} (${account.userId}) is ${size === undefined ? "missing" : `${size} bytes, not ${bytes}`}`,
+        );
+      }
     }
   }
   let dataFiles: DataFilesManifest | undefined;
