@@ -316,6 +316,51 @@ describe("MDA: Unix socket, failures, real clients", () => {
     }
   });
 
+  it("tells nodemailer in LMTP mode each recipient's own failure: 550 5.1.1, 552 5.2.2, or 452 4.2.2", async () => {
+    const lmtp = (to: number) =>
+      nodemailer.createTransport({ host: "127.0.0.1", port: to, lmtp: true, ignoreTLS: true });
+    const padding = `X-Padding: ${"z".repeat(2000)}\r\n`; // more than tiny's 1,500-byte quota
+    const envelope = {
+      from: "sender@remote.test",
+      to: ["bob@example.test", "nobody@example.test", "tiny@example.test"],
+    };
+    const before = (await messages("bob@example.test")).length;
+    const sent = await lmtp(port).sendMail({ envelope, raw: message("each-own", padding) });
+    assert.deepEqual(sent.accepted, ["bob@example.test"]);
+    assert.deepEqual(sent.rejected.sort(), ["nobody@example.test", "tiny@example.test"]);
+    const codes = (
+      sent as unknown as { rejectedErrors: { recipient: string; response: string }[] }
+    ).rejectedErrors
+      .map((e) => `${e.recipient} ${e.response.slice(0, 9)}`)
+      .sort();
+    assert.deepEqual(codes, ["nobody@example.test 550 5.1.1", "tiny@example.test 552 5.2.2"]);
+    assert.equal((await messages("bob@example.test")).length, before + 1);
+
+    // Configured as temporary, a full mailbox makes the sender keep the message and retry.
+    const temporary = await startMda(
+      config({ listen: [{ kind: "tcp", host: "127.0.0.1", port: 0 }], overQuota: "temporary" }),
+      { directory, store, log },
+    );
+    try {
+      const again = await lmtp(temporary.endpoints[0]?.port ?? 0).sendMail({
+        envelope,
+        raw: message("each-own-temporary", padding),
+      });
+      const temporaryCodes = (
+        again as unknown as { rejectedErrors: { recipient: string; response: string }[] }
+      ).rejectedErrors
+        .map((e) => `${e.recipient} ${e.response.slice(0, 9)}`)
+        .sort();
+      assert.deepEqual(temporaryCodes, [
+        "nobody@example.test 550 5.1.1",
+        "tiny@example.test 452 4.2.2",
+      ]);
+    } finally {
+      await temporary.stop();
+    }
+    assert.equal((await messages("tiny@example.test")).length, 0);
+  });
+
   it("upgrades with STARTTLS and delivers over TLS (nodemailer requiring TLS)", async () => {
     const ca = await ensureLocalCa(join(dir, "ca"));
     const cert = await issueServerCertificate(ca, {
