@@ -15,7 +15,7 @@
  * (RFC 9051 §2.3.1.1). Body files are copied in under new names before that transaction, and
  * the files of the replaced contents are released, so nothing a running server reads vanishes.
  */
-import { copyFile, mkdir, open, readFile, rename, rm, stat } from "node:fs/promises";
+import { copyFile, mkdir, open, readFile, rename, rm, stat, utimes } from "node:fs/promises";
 import { dirname, join, relative } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { writeFileAtomic } from "../../shared/fs/atomic-write.ts";
@@ -186,6 +186,11 @@ async function copyBlobsIn(
     await copyBlob(fromDir, name, join(liveDir, "incoming", fresh));
     renamed.set(name, fresh);
   }
+  // A running server's collector deletes unnamed files in incoming/ once they look abandoned
+  // (INCOMING_GRACE_MS old); copying a large account can take longer than that, so every copy
+  // is made recent again just before the transaction that names them.
+  const now = new Date();
+  for (const fresh of renamed.values()) await utimes(join(liveDir, "incoming", fresh), now, now);
   await syncFolder(join(liveDir, "incoming"));
   return renamed;
 }
