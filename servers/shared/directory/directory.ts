@@ -51,6 +51,18 @@ export function createDirectory(backend: DirectoryBackend, options: DirectoryOpt
   const throttle = new FailureThrottle(options.throttle);
   const failureFloorMs = options.failureFloorMs ?? 300;
 
+  /**
+   * Waits until `failureFloorMs` have passed since `started`. A timer can fire early by as long
+   * as the event loop last ran without updating its clock, so it waits again until it has.
+   */
+  async function untilFloor(started: number): Promise<void> {
+    for (;;) {
+      const left = failureFloorMs - (performance.now() - started);
+      if (left <= 0) return;
+      await sleep(Math.ceil(left));
+    }
+  }
+
   async function authenticate(
     login: string,
     password: string,
@@ -60,8 +72,7 @@ export function createDirectory(backend: DirectoryBackend, options: DirectoryOpt
     const key = normalizeAddress(login) ?? login.toLowerCase();
     const fail = async (reason: "invalid" | "throttled" | "unavailable"): Promise<AuthResult> => {
       if (reason === "invalid") throttle.recordFailure(key, context.remoteAddress);
-      const left = failureFloorMs - (performance.now() - started);
-      if (left > 0) await sleep(left);
+      await untilFloor(started);
       return { ok: false, reason };
     };
 
@@ -101,8 +112,7 @@ export function createDirectory(backend: DirectoryBackend, options: DirectoryOpt
       reason: "invalid" | "throttled" | "unavailable",
     ): Promise<PasswordChangeResult> => {
       if (reason === "invalid") throttle.recordFailure(key, context.remoteAddress);
-      const left = failureFloorMs - (performance.now() - started);
-      if (left > 0) await sleep(left);
+      await untilFloor(started);
       return { ok: false, reason };
     };
 
