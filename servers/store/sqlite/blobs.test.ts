@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { readdir, rename, utimes, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { test } from "node:test";
+import { test, type TestContext } from "node:test";
 import { DatabaseSync } from "node:sqlite";
 import { isStoreError } from "../errors.ts";
 import { checkConsistency } from "../testing/consistency.ts";
@@ -31,6 +31,18 @@ function blobRows(path: string): { blob: string | null; refs: number }[] {
   } finally {
     db.close();
   }
+}
+
+/** An account holding one large message in INBOX, with where its files are. */
+async function withLargeMessage(t: TestContext, subject: string) {
+  const { account, dataDir } = await tempAccount(t);
+  const path = accountPath(dataDir, account.userId);
+  const dir = dirname(path);
+  const raw = large(subject);
+  await account.append("INBOX", raw);
+  const [name] = await files(dir, "blobs");
+  assert.ok(name, "the large body has a file");
+  return { account, path, dir, raw, name };
 }
 
 test("a large body is written once, to its own file, and read back whole, by range and by section", async (t) => {
@@ -78,16 +90,10 @@ test("a large body is written once, to its own file, and read back whole, by ran
 });
 
 test("copies share the file; the last expunge releases it and the collector deletes it later", async (t) => {
-  const { account, dataDir } = await tempAccount(t);
-  const path = accountPath(dataDir, account.userId);
-  const dir = dirname(path);
-  const raw = large("shared");
-  await account.append("INBOX", raw);
+  const { account, path, dir, raw, name } = await withLargeMessage(t, "shared");
   const archive = await account.mailboxByRole("\\Archive");
   const inbox = await account.openMailbox("INBOX");
   await inbox.copy([[1, 1]], archive.id);
-  const [name] = await files(dir, "blobs");
-  assert.ok(name);
   assert.deepEqual(blobRows(path), [{ blob: name, refs: 2 }]);
 
   await inbox.storeFlags([[1, 1]], "add", ["\\Deleted"]);
@@ -111,13 +117,7 @@ test("copies share the file; the last expunge releases it and the collector dele
 });
 
 test("after a crash: a committed body left in incoming/ is read and moved; an uncommitted one is deleted", async (t) => {
-  const { account, dataDir } = await tempAccount(t);
-  const path = accountPath(dataDir, account.userId);
-  const dir = dirname(path);
-  const raw = large("moved");
-  await account.append("INBOX", raw);
-  const [name] = await files(dir, "blobs");
-  assert.ok(name);
+  const { account, path, dir, raw, name } = await withLargeMessage(t, "moved");
   // As if the process died between the commit and the rename, and another append's file was
   // written but never committed.
   await rename(join(dir, "blobs", name), join(dir, "incoming", name));
