@@ -11,8 +11,8 @@ import { openLdapDirectory } from "../../servers/shared/directory/ldap-directory
 import { hashPassword } from "../../servers/shared/directory/passwords.ts";
 import { parseStackConfig } from "../../stacks/load.ts";
 import { startSlapd, type Slapd } from "../../test/helpers/slapd.ts";
-import { directoryEntries } from "./directory-entries.ts";
 import { ldapSyncProvider, type LdapSyncInputs } from "./ldap-sync-provider.ts";
+import { syncInputs } from "./testing/sync-inputs.ts";
 
 let slapd: Slapd;
 before(async () => {
@@ -39,15 +39,7 @@ function inputs(
     },
     "test",
   );
-  const desired = directoryEntries(config, slapd.baseDN);
-  return {
-    url: slapd.url,
-    bindDN: slapd.rootDN,
-    bindPassword: slapd.rootPassword,
-    ownedBase: desired.ownedBase,
-    entries: desired.entries,
-    passwords: { ...desired.passwords, [desired.serviceDN]: { password: "service-secret" } },
-  };
+  return syncInputs(slapd, config, "service-secret");
 }
 
 /** The servers' directory, bound as the test slapd's service account. */

@@ -15,13 +15,14 @@ import { createLdapBackend } from "../../servers/shared/directory/ldap-directory
 import { hashPassword } from "../../servers/shared/directory/passwords.ts";
 import { parseStackConfig } from "../../stacks/load.ts";
 import { startSlapd, type Slapd } from "../../test/helpers/slapd.ts";
-import { directoryEntries, serviceAccountDN, type DirectoryConfig } from "./directory-entries.ts";
+import { serviceAccountDN, type DirectoryConfig } from "./directory-entries.ts";
 import {
   ldapSyncProvider,
   MARKER,
   type LdapSyncInputs,
   type LdapSyncState,
 } from "./ldap-sync-provider.ts";
+import { syncInputs } from "./testing/sync-inputs.ts";
 
 const SERVICE_PASSWORD = "service-account-secret";
 let slapd: Slapd;
@@ -77,15 +78,7 @@ function stackConfig(members: Members = {}): DirectoryConfig {
 }
 
 function inputs(config: DirectoryConfig = stackConfig()): LdapSyncInputs {
-  const desired = directoryEntries(config, slapd.baseDN);
-  return {
-    url: slapd.url,
-    bindDN: slapd.rootDN,
-    bindPassword: slapd.rootPassword,
-    ownedBase: desired.ownedBase,
-    entries: desired.entries,
-    passwords: { ...desired.passwords, [desired.serviceDN]: { password: SERVICE_PASSWORD } },
-  };
+  return syncInputs(slapd, config, SERVICE_PASSWORD);
 }
 
 /** The servers' own view: the LDAP backend bound as the fixture's service account. */
