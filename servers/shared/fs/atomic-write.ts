@@ -49,13 +49,14 @@ export async function writeFileAtomic(
       await rename(temp, path);
     }
     tempExists = false;
-    await syncDirectory(dir);
+    await fsyncDirectory(dir);
   } finally {
     if (tempExists) await unlink(temp).catch(() => undefined);
   }
 }
 
-async function syncDirectory(dir: string): Promise<void> {
+/** fsync of a directory, so the names created in it are durable (a no-op where refused). */
+export async function fsyncDirectory(dir: string): Promise<void> {
   let handle;
   try {
     handle = await open(dir, "r");

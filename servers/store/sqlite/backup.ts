@@ -18,8 +18,8 @@
 import { copyFile, mkdir, open, readFile, rename, rm, stat, utimes } from "node:fs/promises";
 import { dirname, join, relative } from "node:path";
 import { DatabaseSync } from "node:sqlite";
-import { writeFileAtomic } from "../../shared/fs/atomic-write.ts";
-import { copyBlob, newBlobName, releaseBlob, syncFolder } from "./blobs.ts";
+import { fsyncDirectory, writeFileAtomic } from "../../shared/fs/atomic-write.ts";
+import { copyBlob, newBlobName, releaseBlob } from "./blobs.ts";
 import { accountPath, Database } from "./database.ts";
 import { SqliteMailStore } from "./sqlite-store.ts";
 import { migrate } from "./schema.ts";
@@ -87,11 +87,11 @@ export async function backupStore(
           const bytes = await copyBlob(dirname(source), name, join(folder, name));
           bodyFiles.push({ file: relative(backupDir, join(folder, name)), bytes });
         }
-        await syncFolder(folder);
+        await fsyncDirectory(folder);
       }
       await syncFile(temp);
       await rename(temp, target);
-      await syncFile(dirname(target));
+      await fsyncDirectory(dirname(target));
       accounts.push({
         userId,
         file: relative(backupDir, target),
@@ -191,7 +191,7 @@ async function copyBlobsIn(
   // is made recent again just before the transaction that names them.
   const now = new Date();
   for (const fresh of renamed.values()) await utimes(join(liveDir, "incoming", fresh), now, now);
-  await syncFolder(join(liveDir, "incoming"));
+  await fsyncDirectory(join(liveDir, "incoming"));
   return renamed;
 }
 

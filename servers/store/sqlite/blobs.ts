@@ -33,6 +33,7 @@ import { randomBytes } from "node:crypto";
 import { closeSync, fstatSync, openSync, readSync, renameSync, unlinkSync } from "node:fs";
 import { copyFile, mkdir, open, readdir, rm, stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
+import { fsyncDirectory } from "../../shared/fs/atomic-write.ts";
 import { StoreError } from "../errors.ts";
 import { syncDirectory, type Database } from "./database.ts";
 
@@ -188,23 +189,17 @@ export class BlobWriter {
   /**
    * fsync of incoming/, so the new files' names are durable before their rows commit. A sync
    * asked for while one runs waits for the next, which then covers every file written so far.
+   * A failed sync fails the appends that waited for it, not the ones after.
    */
   private syncIncoming(): Promise<void> {
-    this.queuedSync ??= this.runningSync.then(() => {
-      this.queuedSync = undefined;
-      this.runningSync = syncFolder(join(this.dir, "incoming"));
-      return this.runningSync;
-    });
+    this.queuedSync ??= this.runningSync
+      .catch(() => undefined)
+      .then(() => {
+        this.queuedSync = undefined;
+        this.runningSync = fsyncDirectory(join(this.dir, "incoming"));
+        return this.runningSync;
+      });
     return this.queuedSync;
-  }
-}
-
-export async function syncFolder(path: string): Promise<void> {
-  const handle = await open(path, "r");
-  try {
-    await handle.sync().catch(() => undefined); // some file systems refuse; nothing more to do
-  } finally {
-    await handle.close();
   }
 }
 
